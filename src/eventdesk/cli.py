@@ -142,5 +142,10 @@ def _progress(show: bool) -> Any:
     return tqdm(disable=not show, unit=" articles", file=sys.stderr, dynamic_ncols=True)
 
 
+from .cli_store import register as _register_store  # noqa: E402
+
+_register_store(main)
+
+
 if __name__ == "__main__":
     main()
