@@ -1,24 +1,650 @@
-"""Mentions -> entities. (First cut; the entities work fills it in.)"""
+"""Mentions -> entities: type, canonical name, role/title, country and PLOVER sector.
+
+Three steps, each over plain records once spaCy has run:
+
+1. At nlp time (``add_entity_fixes``): a gazetteer entity ruler after "ner" adds the
+   countries, regions, demonyms and seats of power the statistical NER missed, and a fix-up
+   component relabels or splits its mistakes ("Azerbaijani" PERSON -> NORP, "Armenia Nikol
+   Pashinyan" -> GPE + PERSON, "Baku and Yerevan confirmed" -> GPE + GPE).
+2. ``read_mentions``: every entity span becomes a Mention. A person's title is read from the
+   words before the name ("Azerbaijani Foreign Minister", "President of Azerbaijan",
+   "Russia's foreign ministry spokesperson", "his Armenian counterpart") or from an
+   apposition after it, and those words do not become entities of their own.
+3. ``group_mentions``: one entity per referent. Surnames join full names, acronyms join
+   their expansions, country names join by ISO code.
+
+A person whose country the text does not state next to the name takes it from a co-referent
+mention, else from a nameless title phrase of the same role elsewhere in the article ("the
+president of Russia" for "President Vladimir Putin"), counting only countries no other
+person with that role already holds. World knowledge (who is president of what) is not used.
+"""
 from __future__ import annotations
 
+import functools
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .model import Article, Entity, Span
+from . import countries
+from .countries import lookup, norm, read_rows
+from .model import Article, Entity, Span, Where
 
 if TYPE_CHECKING:
+    from spacy.language import Language
     from spacy.tokens import Doc
+    from spacy.tokens import Span as SpacySpan
 
 TYPES = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"}
+ACTOR_KINDS = ("country", "region", "demonym", "metonym", "igo")
+PLACE_KINDS = ("country", "region", "capital", "state")
+POSSESSIVE = ("'s", "\u2019s", "'", "\u2019")
+DETERMINERS = {"the", "a", "an", "his", "her", "its", "their", "our", "whose"}
+FIXES = "eventdesk_entity_fixes"
+RULER = "eventdesk_gazetteer"
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True, slots=True)
+class Title:
+    role: str | None  # None: an honorific such as "Mr." that is stripped
+    sector: str | None
+
+
+@functools.cache
+def titles() -> dict[str, Title]:
+    """Lower-case title as written -> normalised role and sector (``data/entity_titles.tsv``)."""
+    out = {}
+    for row in read_rows("entity_titles.tsv"):
+        row += [""] * (3 - len(row))
+        out[row[0].lower()] = Title(row[1] or None, row[2] or None)
+    return out
+
+
+@functools.cache
+def sector_words() -> dict[str, tuple[str, str]]:
+    """Lower-case word -> (PLOVER sector, org|group|both) (``data/entity_sectors.tsv``)."""
+    return {row[0]: (row[1], row[2]) for row in read_rows("entity_sectors.tsv")}
+
+
+@functools.cache
+def role_modifiers() -> frozenset[str]:
+    """Lower-case words that may stand inside a role before its title ("deputy", "foreign")."""
+    return frozenset(row[0] for row in read_rows("entity_role_modifiers.txt"))
+
+
+# ----------------------------------------------------------------------------- nlp-time fixes
+
+
+def add_entity_fixes(nlp: "Language") -> "Language":
+    """Add the gazetteer ruler and the fix-up component after "ner" (once; no-op without "ner")."""
+    if not nlp.has_pipe("ner") or nlp.has_pipe(FIXES):
+        return nlp
+    ruler = nlp.add_pipe("entity_ruler", name=RULER, after="ner", config={"overwrite_ents": False})
+    ruler.add_patterns(countries.ruler_patterns())  # type: ignore[attr-defined]
+    nlp.add_pipe(FIXES, after=RULER)
+    return nlp
+
+
+def _register() -> None:
+    from spacy.language import Language
+
+    if not Language.has_factory(FIXES):
+        Language.component(FIXES, func=fix_ents)
+
+
+def fix_ents(doc: "Doc") -> "Doc":
+    """Relabel and split NER spans the gazetteer knows better (a spaCy pipeline component)."""
+    from spacy.util import filter_spans
+
+    spans: list[SpacySpan] = []
+    for ent in doc.ents:
+        spans.extend(_fix_ent(ent))
+    doc.ents = filter_spans(_merge_org_of_place(doc, spans))
+    return doc
+
+
+def _fix_ent(ent: "SpacySpan") -> list["SpacySpan"]:
+    out = []
+    for part in _split_lines(ent):
+        part = _trim(part)
+        if part is None:
+            continue
+        hit = lookup(part.text)
+        if hit and (hit.kind in ACTOR_KINDS or hit.kind in PLACE_KINDS and part.label_ not in ("PERSON", "GPE")):
+            out.append(_relabel(part, hit.type))
+        elif hit is None and "CCONJ" in {t.pos_ for t in part} and (pieces := _split_conjuncts(part)):
+            out.extend(pieces)
+        elif hit is None and part.label_ == "PERSON" and (pieces := _split_leading_place(part)):
+            out.extend(pieces)
+        else:
+            out.append(part)
+    return out
+
+
+def _relabel(span: "SpacySpan", label: str) -> "SpacySpan":
+    return span if span.label_ == label else span.doc[span.start:span.end].char_span(
+        0, len(span.text), label=label) or span
+
+
+def _split_lines(ent: "SpacySpan") -> list["SpacySpan"]:
+    """Cut a span at line breaks and slashes ("Facebook\\n\\nAzerbaijani", "/Russian ...")."""
+    parts, start = [], ent.start
+    for token in ent:
+        if (token.is_space and "\n" in token.text) or "\n" in token.text_with_ws or token.text in ("/", "|"):
+            end = token.i if token.is_space or token.text in ("/", "|") else token.i + 1
+            if end > start:
+                parts.append(ent.doc[start:end])
+            start = token.i + 1
+    if ent.end > start:
+        parts.append(ent.doc[start:ent.end])
+    return [_label(p, ent.label_) for p in parts]
+
+
+def _label(span: "SpacySpan", label: str) -> "SpacySpan":
+    from spacy.tokens import Span as SpacySpan
+
+    return SpacySpan(span.doc, span.start, span.end, label=label)
+
+
+def _trim(span: "SpacySpan") -> "SpacySpan | None":
+    """Drop leading/trailing punctuation and a trailing possessive from an entity span."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (doc[start].is_punct or doc[start].is_space) and doc[start].text not in ("(",):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space or doc[end - 1].text in POSSESSIVE):
+        end -= 1
+    if end <= start:
+        return None
+    return _label(doc[start:end], span.label_)
+
+
+def _split_conjuncts(span: "SpacySpan") -> list["SpacySpan"]:
+    """ "Baku and Yerevan confirmed" -> [Baku, Yerevan] when every conjunct is in the gazetteer."""
+    pieces, start = [], span.start
+    for token in [*span, None]:
+        if token is None or token.pos_ == "CCONJ" or token.text == ",":
+            end = token.i if token is not None else span.end
+            while end > start and span.doc[end - 1].pos_ in ("VERB", "AUX", "ADV", "PUNCT"):
+                end -= 1
+            piece = span.doc[start:end]
+            hit = lookup(piece.text) if len(piece) else None
+            if hit is None:
+                return []
+            pieces.append(_label(piece, hit.type))
+            if token is not None:
+                start = token.i + 1
+    return pieces if len(pieces) > 1 else []
+
+
+def _split_leading_place(span: "SpacySpan") -> list["SpacySpan"]:
+    """ "Armenia Nikol Pashinyan" (PERSON) -> Armenia (GPE) + Nikol Pashinyan (PERSON)."""
+    for k in range(min(3, len(span) - 1), 0, -1):
+        head, rest = span[:k], span[k:]
+        hit = lookup(head.text)
+        if hit and hit.kind in ("country", "region", "demonym") and rest[0].is_title:
+            return [_label(head, hit.type), _label(rest, "PERSON")]
+    return []
+
+
+def _merge_org_of_place(doc: "Doc", spans: list["SpacySpan"]) -> list["SpacySpan"]:
+    """ORG + in/of + place -> one ORG when the whole is a known organisation
+    ("Organization for Security and Co-operation" + "in Europe")."""
+    out: list[SpacySpan] = []
+    i = 0
+    while i < len(spans):
+        span = spans[i]
+        nxt = spans[i + 1] if i + 1 < len(spans) else None
+        if (span.label_ == "ORG" and nxt is not None and nxt.start == span.end + 1
+                and doc[span.end].lower_ in ("in", "of", "for") and nxt.label_ in ("GPE", "LOC")):
+            whole = doc[span.start:nxt.end]
+            hit = lookup(whole.text)
+            if hit and hit.kind == "igo":
+                out.append(_label(whole, "ORG"))
+                i += 2
+                continue
+        out.append(span)
+        i += 1
+    return out
+
+
+# ----------------------------------------------------------------------------- mentions
+
+
+@dataclass(slots=True)
+class Mention:
+    """One entity span with what the words around it say (plain data, no spaCy)."""
+
+    span: Span
+    type: str
+    name: str
+    key: tuple[str, str]
+    country: str | None = None
+    role: str | None = None
+    sector: str | None = None
+    canonical: str | None = None
+    tokens: int = 1
+    sent: int = 0
+
+
+@dataclass(slots=True)
+class Reading:
+    """What a person's title phrase says: role, country, sector, and the tokens it used."""
+
+    role: str | None = None
+    country: str | None = None
+    sector: str | None = None
+    used: set[int] = field(default_factory=set)  # token indices of the phrase
+
+
+@dataclass(frozen=True, slots=True)
+class RoleFact:
+    """A nameless title phrase ("the president of Russia"): a role held in a country."""
+
+    role: str
+    country: str
+
+
+def read_mentions(doc: "Doc", *, where: Where = "body") -> tuple[list[Mention], list[RoleFact]]:
+    """Every PERSON/ORG/GPE/LOC/NORP/FAC/EVENT span of ``doc`` as a Mention, plus nameless role facts."""
+    ents = [e for e in doc.ents if e.label_ in TYPES]
+    people, used = _read_people(doc, ents, where=where)
+    others = _read_others(doc, [e for e in ents if e.label_ != "PERSON"], used, where=where)
+    return sorted(people + others, key=lambda m: m.span.start), _role_facts(doc)
+
+
+def _read_people(doc: "Doc", ents: list["SpacySpan"], *, where: Where) -> tuple[list[Mention], set[int]]:
+    mentions: list[Mention] = []
+    used: set[int] = set()
+    last_role: dict[int, Title] = {}  # sentence start -> the title of its last titled person
+    for ent in ents:
+        if ent.label_ != "PERSON":
+            continue
+        reading = _title_left(doc, ent, last_role.get(ent.sent.start)) or _title_right(doc, ent) or Reading()
+        used |= reading.used
+        if reading.role:
+            last_role[ent.sent.start] = Title(reading.role, reading.sector)
+        mentions.append(Mention(_span(ent, where), "PERSON", ent.text, ("PERSON", norm(ent.text)),
+                                reading.country, reading.role, reading.sector, tokens=len(ent),
+                                sent=ent.sent.start_char))
+    return mentions, used
+
+
+def _span(ent: "SpacySpan", where: Where) -> Span:
+    return Span(ent.start_char, ent.end_char, ent.text, where)
+
+
+# ----------------------------------------------------------------------------- titles
+
+
+def _title_left(doc: "Doc", ent: "SpacySpan", previous: Title | None) -> Reading | None:
+    """Read "<country> <organ words> <title> NAME" or "<title> of <country> NAME" before a name."""
+    floor = ent.sent.start
+    i = ent.start - 1
+    reading = Reading()
+    i = _of_country(doc, i, floor, reading)
+    head = _title_ending_at(doc, i, floor)
+    if head is not None:
+        j, title = head
+    elif i >= floor and doc[i].lower_ in ("counterpart", "counterparts") and previous:
+        j, title = i, previous  # "his Armenian counterpart": the role of the person just named
+    else:
+        return None
+    reading.used |= set(range(j, ent.start))
+    organ, k = _organ_words(doc, j - 1, floor, reading)
+    reading.used |= set(range(k + 1, j))
+    if reading.country is None:
+        reading.country = _country_before(doc, k, floor, reading)
+    _fill_role(reading, title, organ)
+    return reading
+
+
+def _title_ending_at(doc: "Doc", i: int, floor: int) -> tuple[int, Title] | None:
+    """The longest title (up to 4 tokens) ending at token ``i``: (its first token, Title)."""
+    for n in (4, 3, 2, 1):
+        j = i - n + 1
+        if j < floor or i < 0:
+            continue
+        phrase = doc[j:i + 1]
+        if any(t.ent_type_ == "PERSON" for t in phrase):
+            continue
+        title = titles().get(phrase.text.lower())
+        if title is not None:
+            return j, title
+    return None
+
+
+def _of_country(doc: "Doc", i: int, floor: int, reading: Reading) -> int:
+    """ "President of Azerbaijan NAME": read the country, return the token before "of"."""
+    if i < floor or doc[i].ent_type_ not in ("GPE", "NORP"):
+        return i
+    start = max(_ent_start(doc, i), floor)
+    if start - 1 < floor or doc[start - 1].lower_ != "of" or _title_ending_at(doc, start - 2, floor) is None:
+        return i
+    reading.country = countries.country_of(doc[start:i + 1].text)
+    return start - 2
+
+
+def _ent_start(doc: "Doc", i: int) -> int:
+    while i > 0 and doc[i].ent_iob_ == "I":
+        i -= 1
+    return i
+
+
+def _organ_words(doc: "Doc", k: int, floor: int, reading: Reading) -> tuple[list[str], int]:
+    """Words such as "Foreign Ministry" or "Kremlin" before a title; returns them and the token
+    before them. A seat of power among them gives the country ("Kremlin spokesman")."""
+    words: list[str] = []
+    while k >= floor:
+        token = doc[k]
+        hit = lookup(token.text) if token.is_title else None
+        if hit is not None and hit.kind in ("metonym", "igo"):
+            reading.country, reading.sector = reading.country or hit.country, hit.sector
+        elif token.ent_type_ in ("GPE", "NORP") or hit is not None:
+            break
+        elif not (token.lower_ in role_modifiers() or token.ent_type_ == "ORG"
+                  or (token.is_title and token.pos_ == "PROPN" and k > floor)):
+            break
+        words.insert(0, token.text)
+        k -= 1
+    return words, k
+
+
+def _country_before(doc: "Doc", k: int, floor: int, reading: Reading) -> str | None:
+    """The country of "<Azerbaijani|U.S.|Russia's> ..." ending at token ``k``. A demonym is used
+    up by the role; a country name stays a mention of that country."""
+    if k >= floor and doc[k].text in POSSESSIVE:
+        reading.used.add(k)
+        k -= 1
+    if k < floor or not (doc[k].ent_type_ in ("GPE", "NORP") or lookup(doc[k].text)):
+        return None
+    start = max(_ent_start(doc, k) if doc[k].ent_type_ else k, floor)
+    code = countries.country_of(doc[start:k + 1].text)
+    if code and doc[k].ent_type_ != "GPE":
+        reading.used |= set(range(start, k + 1))
+    return code
+
+
+def _fill_role(reading: Reading, title: Title, organ: list[str]) -> None:
+    """Role = organ words + normalised title ("Foreign Ministry spokeswoman", "former President")."""
+    if title.role is None:  # an honorific
+        return
+    words = [_organ_case(w, capital_head=title.role[0].isupper()) for w in organ]
+    reading.role = " ".join([*words, title.role])
+    organ_sector = _sector_of(organ, "org")
+    reading.sector = "ELI" if "former" in organ else title.sector or reading.sector or organ_sector
+
+
+def _organ_case(word: str, *, capital_head: bool) -> str:
+    found = sector_words().get(word.lower())
+    if word.islower() and (found and found[1] != "group" or capital_head and word in ("deputy", "vice", "acting")):
+        return word.capitalize()
+    return word
+
+
+def _sector_of(words: Iterable[str], where: str) -> str | None:
+    """The sector of the last word in ``words`` that names one (the head noun comes last)."""
+    sector = None
+    for word in words:
+        found = sector_words().get(word.lower())
+        if found and (found[1] == where or found[1] == "both"):
+            sector = found[0]
+    return sector
+
+
+def _title_right(doc: "Doc", ent: "SpacySpan") -> Reading | None:
+    """Read an apposition after a name: "NAME, Russia's foreign ministry spokeswoman, said"."""
+    k = ent.end
+    end = min(ent.sent.end, ent.end + 8)
+    if k >= end or doc[k].text != ",":
+        return None
+    k += 1
+    reading = Reading()
+    if k < end and doc[k].lower_ in DETERMINERS:
+        k += 1
+    k = _country_after(doc, k, end, reading)
+    organ: list[str] = []
+    while k < end and (doc[k].lower_ in role_modifiers() or doc[k].ent_type_ == "ORG") \
+            and _title_starting_at(doc, k, end) is None:
+        organ.append(doc[k].text)
+        k += 1
+    head = _title_starting_at(doc, k, end)
+    if head is None:
+        return None
+    k, title = head
+    if k + 1 < end and doc[k].lower_ == "of" and reading.country is None:
+        reading.country = countries.country_of(doc[k + 1].text)
+    _fill_role(reading, title, organ)
+    return reading if reading.role else None
+
+
+def _title_starting_at(doc: "Doc", k: int, end: int) -> tuple[int, Title] | None:
+    for n in (4, 3, 2, 1):
+        if k + n <= end and (title := titles().get(doc[k:k + n].text.lower())) is not None and title.role:
+            return k + n, title
+    return None
+
+
+def _country_after(doc: "Doc", k: int, end: int, reading: Reading) -> int:
+    if k >= end or doc[k].ent_type_ not in ("GPE", "NORP"):
+        return k
+    start = k
+    while k < end and doc[k].ent_type_ in ("GPE", "NORP") and (k == start or doc[k].ent_iob_ == "I"):
+        k += 1
+    reading.country = countries.country_of(doc[start:k].text)
+    return k + 1 if k < end and doc[k].text in POSSESSIVE else k
+
+
+def _role_facts(doc: "Doc") -> list[RoleFact]:
+    """Nameless title phrases: "the president of Russia", "Russia's president", "the Russian president"."""
+    facts = []
+    for ent in doc.ents:
+        if ent.label_ not in ("GPE", "NORP") or not (code := countries.country_of(ent.text)):
+            continue
+        before = doc[ent.start - 1] if ent.start > 0 else None
+        if before is not None and before.lower_ == "of" and (head := _title_ending_at(doc, ent.start - 2, 0)):
+            if ent.end >= len(doc) or doc[ent.end].ent_type_ != "PERSON":
+                _add_fact(facts, head[1], code)
+        after = ent.end + (1 if ent.end < len(doc) and doc[ent.end].text in POSSESSIVE else 0)
+        if (head2 := _title_starting_at(doc, after, min(len(doc), after + 4))) is not None:
+            if head2[0] >= len(doc) or doc[head2[0]].ent_type_ != "PERSON":
+                _add_fact(facts, head2[1], code)
+    return facts
+
+
+def _add_fact(facts: list[RoleFact], title: Title, code: str) -> None:
+    if title.role:
+        facts.append(RoleFact(title.role.lower(), code))
+
+
+# ----------------------------------------------------------------------------- other mentions
+
+
+def _read_others(doc: "Doc", ents: list["SpacySpan"], used: set[int], *, where: Where) -> list[Mention]:
+    mentions: list[Mention] = []
+    skip: set[int] = set()
+    for idx, ent in enumerate(ents):
+        if idx in skip or any(t.i in used for t in ent):
+            continue
+        start = ent.start
+        prev = ents[idx - 1] if idx > 0 else None
+        if ent.label_ == "ORG" and prev is not None and prev.end == ent.start and prev.label_ == "NORP" \
+                and not any(t.i in used for t in prev) and countries.country_of(prev.text):
+            start = prev.start  # "Russian" + "Foreign Ministry" -> one ORG
+            if mentions and mentions[-1].span.start == prev.start_char:
+                mentions.pop()
+        mention = _read_other(doc, doc[start:ent.end], ent.label_, where=where)
+        if mention is not None:
+            mentions.append(mention)
+    return mentions
+
+
+def _read_other(doc: "Doc", ent: "SpacySpan", label: str, *, where: Where) -> Mention | None:
+    text = ent.text
+    if ent[0].lower_ == "the" and len(ent) > 1:
+        ent = ent[1:]
+        text = ent.text
+    hit = lookup(text)
+    kind = hit.kind if hit else None
+    type_ = hit.type if hit and (kind in ACTOR_KINDS or label not in ("PERSON",)) and kind else label
+    if type_ == "PERSON":
+        type_ = label
+    country = hit.country if hit else _leading_country(text) if label in ("ORG", "FAC") else None
+    sector = hit.sector if hit else _sector_of(text.split(), "org") if label == "ORG" else None
+    canonical = hit.name if hit and kind in ("country", "metonym", "igo", "region") else None
+    key = _key(type_, text, hit)
+    mention = Mention(_span(ent, where), type_, text, key, country, None, sector, canonical,
+                      tokens=len(ent), sent=ent.sent.start_char)
+    _read_group_noun(doc, ent, mention, where=where)
+    _inherit_possessor(doc, ent, mention)
+    return mention
+
+
+def _key(type_: str, text: str, hit: countries.Hit | None) -> tuple[str, str]:
+    if hit and hit.kind in ("country", "demonym") and hit.country:
+        return (type_, hit.country)
+    if hit and hit.name:
+        return (type_, norm(hit.name))
+    return (type_, norm(text))
+
+
+def _leading_country(text: str) -> str | None:
+    """The country of an organisation named after it: "Russian Foreign Ministry" -> RUS."""
+    words = text.split()
+    for n in (3, 2, 1):
+        if len(words) > n and (code := countries.country_of(" ".join(words[:n]))):
+            return code
+    return None
+
+
+def _read_group_noun(doc: "Doc", ent: "SpacySpan", mention: Mention, *, where: Where) -> None:
+    """ "Russian troops" -> a NORP group with sector MIL; "Hamas militants" -> Hamas gets REB."""
+    end = ent.end
+    for n in (2, 1):
+        if end + n <= len(doc) and (found := sector_words().get(doc[end:end + n].text.lower())) \
+                and found[1] in ("group", "both") and doc[end].pos_ in ("NOUN", "PROPN", "ADJ"):
+            mention.sector = found[0]
+            if mention.type in ("NORP", "GPE"):
+                whole = doc[ent.start:end + n]
+                mention.span = _span(whole, where)
+                mention.type, mention.name, mention.canonical = "NORP", whole.text, None
+                mention.key = ("NORP", norm(whole.text))
+                mention.tokens = len(whole)
+            return
+
+
+def _inherit_possessor(doc: "Doc", ent: "SpacySpan", mention: Mention) -> None:
+    """ "the OSCE's Minsk Group": an organisation of an IGO is an IGO, of a state is that state's."""
+    if ent.start < 2 or doc[ent.start - 1].text not in POSSESSIVE or mention.type != "ORG":
+        return
+    owner_start = _ent_start(doc, ent.start - 2)
+    owner = lookup(doc[owner_start:ent.start - 1].text)
+    if owner is not None:
+        mention.sector = mention.sector or owner.sector
+        mention.country = mention.country or owner.country
+
+
+# ----------------------------------------------------------------------------- grouping
+
+
+def group_mentions(mentions: list[Mention]) -> list[list[Mention]]:
+    """One group per referent: keys, then surnames onto full names, acronyms onto expansions."""
+    _join_surnames(mentions)
+    _join_acronyms(mentions)
+    groups: dict[tuple[str, str], list[Mention]] = {}
+    for mention in mentions:
+        groups.setdefault(mention.key, []).append(mention)
+    return list(groups.values())
+
+
+def _join_surnames(mentions: list[Mention]) -> None:
+    """ "Aliyev" -> the key of "Ilham Aliyev" when exactly one full name ends (or starts) with it."""
+    by_part: dict[str, set[tuple[str, str]]] = {}
+    for m in mentions:
+        if m.type == "PERSON" and m.tokens > 1:
+            words = norm(m.name).split()
+            for part in {words[-1], words[0]}:
+                by_part.setdefault(part, set()).add(m.key)
+            by_part.setdefault(" ".join(words[-2:]), set()).add(m.key)
+    for m in mentions:
+        keys = by_part.get(norm(m.name))
+        if m.tokens <= 2 and keys and len(keys) == 1 and m.key not in keys and _may_be_person(m):
+            m.key, m.type = next(iter(keys)), "PERSON"
+
+
+def _may_be_person(mention: Mention) -> bool:
+    return mention.type == "PERSON" or (mention.canonical is None and mention.country is None
+                                        and mention.type in ("ORG", "GPE", "NORP", "FAC", "LOC"))
+
+
+def _join_acronyms(mentions: list[Mention]) -> None:
+    """ "NATO" -> the key of "North Atlantic Treaty Organization" when the initials match."""
+    initials: dict[str, tuple[str, str]] = {}
+    for m in mentions:
+        if m.type == "ORG" and m.tokens > 1:
+            letters = "".join(w[0] for w in m.name.replace("-", " ").split() if w[0].isupper())
+            initials.setdefault(letters, m.key)
+    for m in mentions:
+        bare = m.name.replace(".", "")
+        if m.type == "ORG" and bare.isupper() and bare in initials and m.key != initials[bare]:
+            m.key = initials[bare]
+
+
+def to_entity(number: int, group: list[Mention]) -> Entity:
+    """The entity of one group of mentions: canonical name, majority type, first stated facts."""
+    body = [m for m in group if m.span.where == "body"] or group
+    type_ = "PERSON" if any(m.type == "PERSON" for m in group) else Counter(m.type for m in body).most_common(1)[0][0]
+    named = [m for m in body if m.type == type_] or body
+    name = next((m.canonical for m in named if m.canonical), None) or _longest(named).name
+    country = next((m.country for m in body if m.country), None) or next((m.country for m in group if m.country), None)
+    role = next((m.role for m in body if m.role), None) or next((m.role for m in group if m.role), None)
+    sector = next((m.sector for m in body if m.sector), None) or next((m.sector for m in group if m.sector), None)
+    mentions = tuple(sorted((m.span for m in group), key=lambda s: (s.where != "title", s.start)))
+    return Entity(id=f"E{number}", name=_clean_name(name), type=type_, mentions=mentions,
+                  country=country, role=role, sector=sector)
+
+
+def _longest(mentions: list[Mention]) -> Mention:
+    return max(mentions, key=lambda m: (m.tokens, len(m.name), -m.span.start))
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    return name[4:] if name.lower().startswith("the ") else name
+
+
+def _fill_person_countries(entities: list[Entity], facts: list[RoleFact]) -> list[Entity]:
+    """Give a titled person with no stated country the one country a nameless phrase of the same
+    role names ("the president of Russia") that no other person with that role already holds."""
+    held = {(e.role.lower(), e.country) for e in entities if e.type == "PERSON" and e.role and e.country}
+    out = []
+    for entity in entities:
+        if entity.type == "PERSON" and entity.role and entity.country is None:
+            options = {f.country for f in facts if f.role == entity.role.lower()} - \
+                {c for r, c in held if r == entity.role.lower()}
+            if len(options) == 1:
+                entity = replace(entity, country=options.pop())
+        out.append(entity)
+    return out
+
+
+# ----------------------------------------------------------------------------- stage
 
 
 def extract_entities(doc: "Doc", title_doc: "Doc | None", *, article: Article) -> list[Entity]:
-    entities: list[Entity] = []
-    for ent in doc.ents:
-        if ent.label_ in TYPES:
-            span = Span(ent.start_char, ent.end_char, ent.text)
-            entities.append(Entity(id=f"E{len(entities) + 1}", name=ent.text, type=ent.label_,
-                                   mentions=(span,)))
-    return entities
+    """Entities of one article: body and headline mentions, one entity per referent."""
+    mentions, facts = read_mentions(doc, where="body")
+    if title_doc is not None:
+        title_mentions, title_facts = read_mentions(title_doc, where="title")
+        mentions += title_mentions
+        facts += title_facts
+    groups = group_mentions(mentions)
+    groups.sort(key=lambda g: min((m.span.where != "body", m.span.start) for m in g))
+    entities = [to_entity(i, g) for i, g in enumerate(groups, start=1)]
+    return _fill_person_countries(entities, facts)
 
 
 def find_entity(entities: list[Entity], start: int, end: int, *, where: str = "body") -> Entity | None:
@@ -34,7 +660,6 @@ def find_entity(entities: list[Entity], start: int, end: int, *, where: str = "b
 
 def with_mention(entities: list[Entity], entity_id: str, span: Span) -> list[Entity]:
     """A copy of ``entities`` where entity ``entity_id`` also has mention ``span`` (kept in order)."""
-    from dataclasses import replace
     out = []
     for entity in entities:
         if entity.id == entity_id and span not in entity.mentions:
@@ -42,3 +667,6 @@ def with_mention(entities: list[Entity], entity_id: str, span: Span) -> list[Ent
             entity = replace(entity, mentions=mentions)
         out.append(entity)
     return out
+
+
+_register()

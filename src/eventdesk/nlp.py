@@ -34,6 +34,8 @@ def load_nlp(name: str = DEFAULT_MODEL) -> "Language":
     if not nlp.has_pipe("parser") and not nlp.has_pipe("senter") and not nlp.has_pipe("sentencizer"):
         nlp.add_pipe("sentencizer")
     nlp.max_length = max(nlp.max_length, MAX_CHARS + 1)
+    from .entities import add_entity_fixes  # gazetteer ruler + NER fix-ups after "ner"
+    add_entity_fixes(nlp)
     return nlp
 
 
