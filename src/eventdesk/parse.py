@@ -345,14 +345,22 @@ def _read_header(blocks: list[_Block], *, title: str | None) -> Reading:
         start = 1
     kinds = _header_kinds(blocks[start:start + HEADER_LINES])
     if kinds and kinds[0] == "":
-        headline = start == 0 and not title and len(kinds) > 1 and _is_headline(blocks[0].text)
-        kinds = ["title", *kinds[1:]] if headline else []
+        headline = start == 0 and not title and _is_headline(blocks[0].text)
+        if headline and len(kinds) == 1 and _opens_with_agency_dateline(blocks[1:2]):
+            blocks[0].kind = "title"
+            return Reading(body="", title=blocks[0].text.strip())
+        kinds = ["title", *kinds[1:]] if headline and len(kinds) > 1 else []
     if not _has_structure(kinds, blocks[start:]):
         return Reading(body="", title=blocks[0].text if start else None)
     for block, kind in zip(blocks[start:], kinds):
         if kind:
             block.kind = kind
     return _header_reading(blocks, title=title)
+
+
+def _opens_with_agency_dateline(blocks: list[_Block]) -> bool:
+    """``Headline`` then a blank line and ``MOSCOW, Oct 9 (Reuters) - ...``: a wire story."""
+    return bool(blocks) and blocks[0].after_blank and read_body_dateline(blocks[0].text).source is not None
 
 
 def _header_kinds(blocks: list[_Block]) -> list[str]:
@@ -466,7 +474,7 @@ _MON = r"(?P<mon>[A-Za-z]{3,9})\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4})"
 _DATE_PATTERNS = (
-    re.compile(r"(?<!\d)" + _YEAR + r"-(?P<mnum>\d{1,2})-(?P<day>\d{1,2})(?!\d)"),
+    re.compile(r"(?<!\d)" + _YEAR + r"(?P<sep2>[-/.])(?P<mnum>\d{1,2})(?P=sep2)(?P<day>\d{1,2})(?!\d)"),
     re.compile(r"(?<!\d)" + _DAY + r"[-\s/.]+" + _MON + r"(?:[-\s/.,]+" + _YEAR + r")?(?!\d)"),
     re.compile(r"\b" + _MON + r"\s+" + _DAY + r"(?:,?\s+" + _YEAR + r")?(?!\d)"),
     re.compile(r"(?<!\d)(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)" + _YEAR + r"(?!\d)"),
@@ -475,7 +483,6 @@ _TIME = re.compile(r"(?<![\d:.])(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))(?::\d{2})?(?:
                    r"\s*(?P<ap>[ap]\.?\s?m\b\.?)?|(?<![\d:.])(?P<h2>\d{1,2})\s*(?P<ap2>[ap]\.?m\b\.?)",
                    re.I)
 _DURATION = re.compile(r"^(?:video\s*)?\d{1,2}:\d{2}(?::\d{2})?$", re.I)
-_LABEL = re.compile(r"^(?P<label>[A-Za-z][A-Za-z ]{1,20}?)\s*(?::|\s)\s*(?P<rest>.*)$")
 
 
 def read_dateline(line: str) -> tuple[str, str | None] | None:
@@ -499,15 +506,13 @@ def read_dateline(line: str) -> tuple[str, str | None] | None:
 
 
 def _split_label(line: str) -> tuple[str | None, str]:
+    """``Last updated: 12:01 PM`` -> ("updated", "12:01 PM"); (None, line) without a label."""
     labels = _dateline_labels()
-    match = _LABEL.match(line)
-    if match:
-        words = match.group("label").split()
-        for n in range(len(words), 0, -1):
-            label = " ".join(words[:n]).casefold()
-            if label in labels:
-                rest = " ".join(words[n:]) + " " + match.group("rest")
-                return labels[label], rest.strip(" :")
+    words = line.split(None, 3)
+    for n in range(min(3, len(words)), 0, -1):
+        label = " ".join(words[:n]).rstrip(":").casefold()
+        if label in labels:
+            return labels[label], " ".join(words[n:]).lstrip(": ").strip()
     return None, line
 
 
