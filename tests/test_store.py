@@ -144,12 +144,12 @@ def test_identity_is_id_then_url_then_text_hash(store, article_id, url, expected
 def test_event_is_stored_flat_with_roles_place_and_counts(store):
     store.add(rich_extraction())
     (row,) = store.events().rows
-    expected = {"type": "ASSAULT", "actor1": "Azerbaijan", "actor1_country": "AZE",
+    expected = {"event_type": "ASSAULT", "actor1": "Azerbaijan", "actor1_country": "AZE",
                 "actor2": "Armenia", "actor2_country": "ARM", "location": "Ganja",
                 "country": "AZE", "geonameid": 587057, "fatalities": 3,
                 "fatalities_qualifier": "at least", "quad_class": 4, "cameo": "19",
                 "trigger": "shelled", "n_mentions": 2, "num_mentions": 2, "num_articles": 1,
-                "num_sources": 1, "date": "2020-10-09", "contexts": "military",
+                "num_sources": 1, "event_date": "2020-10-09", "year": 2020, "contexts": "military",
                 "negated": 0, "article_id": "art-1", "source": "Wire"}
     assert {k: row[k] for k in expected} == expected
     roles = store.conn.execute("SELECT role, name, country FROM event_roles ORDER BY role").fetchall()
@@ -223,8 +223,8 @@ def test_event_filters(filled, filters, expected):
 
 
 def test_dedup_events_filters(filled):
-    assert [r["type"] for r in filled.dedup_events(Filters(actor_country="RUS")).rows] == ["CONSULT"]
-    assert [r["type"] for r in filled.dedup_events(Filters(entity="Armenia")).rows] == \
+    assert [r["event_type"] for r in filled.dedup_events(Filters(actor_country="RUS")).rows] == ["CONSULT"]
+    assert [r["event_type"] for r in filled.dedup_events(Filters(entity="Armenia")).rows] == \
         ["ASSAULT", "ACCUSE"]
 
 

@@ -108,6 +108,7 @@ def _cols(spec: str, kinds: dict[str, str], prefix: str) -> list[Column]:
     out = []
     for item in spec.split():
         name, _, expr = item.partition("=")
+        expr = expr.replace("+", " ")  # "+" stands for a space inside one spec item
         out.append(Column(name, expr or f"{prefix}.{name}", kinds.get(name, "str")))
     return out
 
@@ -115,16 +116,18 @@ def _cols(spec: str, kinds: dict[str, str], prefix: str) -> list[Column]:
 _INT, _FLOAT, _BOOL = "int", "float", "bool"
 
 EVENT_COLUMNS = _cols(
-    "key=e.key event_id=e.uid article_id=a.id local_id dedup_id=e.dedup_key type mode contexts"
-    " cameo quad quad_class date date_source actor1 actor1_country actor1_sector assoc_actor_1"
-    " actor2 actor2_country actor2_sector assoc_actor_2 mediators actor_countries"
-    " recipient_countries place_id location country admin1 latitude longitude geonameid feature"
+    "key=e.key event_id=e.uid article_id=a.id local_id dedup_id=e.dedup_key event_type=e.type"
+    " mode contexts cameo quad quad_class event_date=e.date year=nullif(CAST(substr(e.date,1,4)AS+INTEGER),0)"
+    " date_source actor1 actor1_country actor1_sector assoc_actor_1"
+    " actor2 actor2_country actor2_sector assoc_actor_2 mediators"
+    " actor_countries=nullif(e.actor_countries,'') recipient_countries=nullif(e.recipient_countries,'')"
+    " place_id location country admin1 latitude longitude geonameid feature"
     " fatalities fatalities_qualifier injured size arrested negated hypothetical quote confidence"
     " trigger trigger_start trigger_end trigger_in_title sentence sentence_start sentence_end"
     " n_mentions num_mentions=d.num_mentions num_articles=d.num_articles"
     " num_sources=d.num_sources source=a.source source_url=a.url published=a.published"
     " title=a.title",
-    {"key": _INT, "dedup_id": _INT, "quad_class": _INT, "latitude": _FLOAT, "longitude": _FLOAT,
+    {"key": _INT, "dedup_id": _INT, "quad_class": _INT, "year": _INT, "latitude": _FLOAT, "longitude": _FLOAT,
      "geonameid": _INT, "fatalities": _INT, "injured": _INT, "size": _INT, "arrested": _INT,
      "negated": _BOOL, "hypothetical": _BOOL, "confidence": _FLOAT, "trigger_start": _INT,
      "trigger_end": _INT, "trigger_in_title": _BOOL, "sentence_start": _INT, "sentence_end": _INT,
@@ -132,8 +135,9 @@ EVENT_COLUMNS = _cols(
     "e")
 
 DEDUP_COLUMNS = _cols(
-    "key=d.key dedup_id=d.key type negated hypothetical date_first date_last actor_countries"
-    " recipient_countries location country geonameid feature latitude longitude num_mentions"
+    "key=d.key dedup_id=d.key event_type=d.type negated hypothetical date_first date_last"
+    " actor_countries=nullif(d.actor_countries,'') recipient_countries=nullif(d.recipient_countries,'')"
+    " location country geonameid feature latitude longitude num_mentions"
     " num_articles num_sources sources",
     {"key": _INT, "dedup_id": _INT, "negated": _BOOL, "hypothetical": _BOOL, "geonameid": _INT,
      "latitude": _FLOAT, "longitude": _FLOAT, "num_mentions": _INT, "num_articles": _INT,
