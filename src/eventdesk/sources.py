@@ -17,12 +17,13 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO, Any
 
 from .errors import EventdeskError, InputError
 from .model import ArticleInput
-from .parse import input_from_bytes, input_from_json_line, to_input
+from .parse import input_from_bytes, input_from_json_line
 from .pipeline import Failure
 
 Item = ArticleInput | Failure
@@ -160,13 +161,42 @@ def read_feed(data: bytes, *, name: str) -> Iterator[Item]:
 def _entry_input(entry: Any, *, source: str | None) -> ArticleInput | None:
     content = entry.get("content") or []
     value = content[0].get("value") if content else entry.get("summary")
-    if not value or not value.strip():
+    text = fragment_text(value or "")
+    if not text:
         return None
-    kind = (content[0].get("type") if content else entry.get("summary_detail", {}).get("type"))
-    html = value if "html" in (kind or "") or to_input(value).html else None
-    return ArticleInput(id=entry.get("id") or entry.get("link"), text=None if html else value,
-                        html=html, title=entry.get("title"), url=entry.get("link"),
+    return ArticleInput(id=entry.get("id") or entry.get("link"), text=text,
+                        title=entry.get("title"), url=entry.get("link"),
                         published=_feed_date(entry), source=source)
+
+
+class _FragmentText(HTMLParser):
+    """The text of an HTML fragment, a blank line between blocks."""
+
+    BLOCKS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6",
+                        "blockquote", "tr", "section", "article", "figcaption"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.handle_starttag(tag, [])
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def fragment_text(value: str) -> str:
+    """A feed entry's content (plain text or an HTML fragment) -> plain text paragraphs."""
+    parser = _FragmentText()
+    parser.feed(value)
+    parser.close()
+    blocks = (" ".join(block.split()) for block in "".join(parser.parts).split("\n\n"))
+    return "\n\n".join(b for b in blocks if b)
 
 
 def _feed_date(entry: Any) -> str | None:
