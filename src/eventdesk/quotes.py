@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 DATA = Path(__file__).parent / "data"
 
 SUBJECT_DEPS = {"nsubj", "nsubjpass"}
-INHERIT_DEPS = {"conj", "advcl", "xcomp"}  # "X said ..., adding ..." -> the subject of "said"
+# "X said ..., adding ...", "responded by saying ..." -> the subject of the verb above
+INHERIT_DEPS = {"conj", "advcl", "xcomp", "pcomp", "prep"}
 # children of a cue that may stand between the cue and the quote it introduces
 BETWEEN_DEPS = {"dobj", "dative", "iobj", "prep", "agent", "advmod", "npadvmod", "nsubj",
                 "nsubjpass", "punct", "prt", "aux", "auxpass", "neg", "cc", "attr"}
@@ -81,6 +82,12 @@ def pronouns() -> dict[str, tuple[frozenset[str], str]]:
 @functools.cache
 def gender_words() -> dict[str, str]:
     return {row[0]: row[1] for row in _rows("quote_gender.tsv")}
+
+
+@functools.cache
+def org_words() -> frozenset[str]:
+    """Words that make a name an organisation ("Intelligence Committee")."""
+    return frozenset(row[0] for row in _rows("quote_org_words.txt"))
 
 
 @functools.cache
@@ -230,7 +237,7 @@ def _is_mark(token: "Token") -> bool:
 
 def _subject(cue: "Token") -> "Token | None":
     """The cue's subject, or that of the verb it hangs from ("..., adding that")."""
-    for _ in range(3):
+    for _ in range(4):
         subject = next((c for c in cue.children if c.dep_ in SUBJECT_DEPS), None)
         if subject is not None or cue.dep_ not in INHERIT_DEPS or cue.head.i == cue.i:
             return subject
@@ -309,13 +316,16 @@ def _cue_after(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | None
             if token.text in SENTENCE_END or _is_mark(token) or "\n" in token.text_with_ws:
                 break
             continue
-        subject = _subject(token) or _inverted_subject(doc, token, first)
-        if subject is not None and _only_attribution(doc, first, token, subject):
+        subject = _subject(token)
+        if subject is None or subject.idx < marked.end:
+            subject = _inverted_subject(doc, token)
+        if subject is not None and _only_attribution(doc, first, token):
             return token, subject
+        break
     return None, None
 
 
-def _inverted_subject(doc: "Doc", cue: "Token", first: int) -> "Token | None":
+def _inverted_subject(doc: "Doc", cue: "Token") -> "Token | None":
     """``said Smith``: the noun right after the cue when the parse gave it no subject."""
     if cue.i + 1 < len(doc) and doc[cue.i + 1].pos_ in ("PROPN", "NOUN", "PRON"):
         token = doc[cue.i + 1]
@@ -325,15 +335,9 @@ def _inverted_subject(doc: "Doc", cue: "Token", first: int) -> "Token | None":
     return None
 
 
-def _only_attribution(doc: "Doc", first: int, cue: "Token", subject: "Token") -> bool:
-    """Are the tokens between the closing mark and the cue only punctuation, subject or adverbs?"""
-    span = range(subject.left_edge.i, subject.right_edge.i + 1)
-    for i in range(first, cue.i):
-        token = doc[i]
-        if token.is_punct or i in span or (token.head.i == cue.i and token.dep_ in ("advmod", "aux", "neg")):
-            continue
-        return False
-    return True
+def _only_attribution(doc: "Doc", first: int, cue: "Token") -> bool:
+    """Are the tokens between the closing mark and the cue free of other verbs?"""
+    return all(doc[i].pos_ not in ("VERB",) for i in range(first, cue.i))
 
 
 def _cue_before(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | None", str]:
@@ -445,12 +449,14 @@ def _content(tx: _Text, cue: "Token") -> tuple[int, int] | None:
     clause = next((c for c in cue.children if c.dep_ == "ccomp"), None)
     if clause is not None:
         return _content_span(tx, clause.left_edge.i, clause.right_edge.i, min_words=3)
-    if cue.dep_ == "parataxis" and cue.head.i < cue.i:
+    if cue.dep_ == "parataxis":
         return _around(tx, cue)
     for child in cue.children:
         if _complement_ok(cue, child):
             target = child if child.dep_ != "prep" else next((c for c in child.children if c.dep_ == "pobj"), child)
-            return _content_span(tx, target.left_edge.i, target.right_edge.i, min_words=2)
+            last = max([target.right_edge.i] + [c.right_edge.i for c in cue.rights
+                                                if c.i > target.i and c.dep_ in ("xcomp", "oprd", "ccomp")])
+            return _content_span(tx, target.left_edge.i, last, min_words=2)
     return None
 
 
@@ -471,6 +477,8 @@ def _around(tx: _Text, cue: "Token") -> tuple[int, int] | None:
     left, right = cue.left_edge.i, cue.right_edge.i
     if right >= sent.end - 2:  # "..., X said." at the end: the words before it
         return _content_span(tx, sent.start, left - 1, min_words=3)
+    if left <= sent.start + 1:  # "X said, ..." at the start: the words after it
+        return _content_span(tx, right + 1, sent.end - 1, min_words=3)
     return _content_span(tx, sent.start, sent.end - 1, min_words=5)
 
 
@@ -484,14 +492,15 @@ def _content_span(tx: _Text, first: int, last: int, *, min_words: int) -> tuple[
 
 
 def _holds_marks(tx: _Text, start: int, end: int) -> bool:
-    return any(start <= m.start and m.end <= end + 1 for m in tx.marked
-               if m.start < end and m.end > start)
+    return any(start <= m.start < end for m in tx.marked)
 
 
 def _prep_quote(tx: _Text, token: "Token") -> Found | None:
     """``According to X, ...`` / ``..., according to X.``: the rest of the sentence."""
     doc = tx.doc
     for words in source_preps():
+        if token.lower_ != words[0]:
+            continue
         last = token.i + len(words) - 1
         if last >= len(doc) or tuple(t.lower_ for t in doc[token.i:last + 1]) != words:
             continue
@@ -585,9 +594,9 @@ def _speaker_from_token(tx: _Text, head: "Token", state: _Speakers) -> tuple[str
         appos = next((c for c in head.children if c.dep_ == "appos"), None)
         if appos is not None:
             entity = find_entity(state.entities, appos.idx, appos.idx + len(appos))
-    start, end = _phrase(tx, head)
+    start, end = _phrase(tx, head, full=head.pos_ != "PROPN")
     if entity is None and head.pos_ == "PROPN":
-        entity = find_entity(state.entities, start, end)
+        entity = find_entity(state.entities, start, end) or _named_speaker(tx, head, state)
     if entity is not None:
         mention = _mention_near(entity, head.idx) or Span(start, end, tx.text[start:end])
         return entity.id, mention
@@ -596,16 +605,41 @@ def _speaker_from_token(tx: _Text, head: "Token", state: _Speakers) -> tuple[str
     return (role_entity.id if role_entity else None), span
 
 
-def _phrase(tx: _Text, head: "Token") -> tuple[int, int]:
-    """The compact noun phrase of a speaker word: determiners, modifiers and compounds."""
+def _phrase(tx: _Text, head: "Token", *, full: bool) -> tuple[int, int]:
+    """The noun phrase of a speaker word: determiners, modifiers, compounds and, when ``full``,
+    the prepositional phrases after it ("attorneys for the family")."""
     first = head.i
     for child in head.lefts:
         if child.dep_ in ("det", "compound", "amod", "poss", "nummod", "nmod", "quantmod") and not child.is_punct:
             first = min(first, child.left_edge.i)
     last = head.i
-    while last + 1 < len(tx.doc) and tx.doc[last + 1].dep_ in ("flat", "compound") and tx.doc[last + 1].head.i == head.i:
-        last += 1
+    for child in head.rights:
+        if child.dep_ in ("flat", "compound") or (full and child.dep_ == "prep" and child.i == last + 1):
+            last = max(last, child.right_edge.i)
     return tx.doc[first].idx, tx.doc[last].idx + len(tx.doc[last])
+
+
+def _named_speaker(tx: _Text, head: "Token", state: _Speakers) -> Entity:
+    """A named speaker the entities stage missed: an entity of the same last name, else a new one."""
+    first = head.i
+    while first > 0 and tx.doc[first - 1].pos_ == "PROPN" and not tx.doc[first - 1].text.endswith("."):
+        first -= 1
+    start, end = tx.doc[first].idx, head.idx + len(head)
+    span = Span(start, end, tx.text[start:end])
+    for entity in reversed(state.entities):
+        if entity.type in ("PERSON", "ORG") and entity.name.split()[-1].lower() == head.lower_:
+            state.entities = with_mention(state.entities, entity.id, span)
+            return entity
+    words = {w.lower() for w in span.text.split()}
+    kind = "ORG" if words & org_words() else "PERSON"
+    entity = Entity(id=_next_id(state.entities), name=span.text, type=kind, mentions=(span,))
+    state.entities = [*state.entities, entity]
+    return entity
+
+
+def _next_id(entities: list[Entity]) -> str:
+    numbers = [int(e.id[1:]) for e in entities if e.id[:1] == "E" and e.id[1:].isdigit()]
+    return f"E{max(numbers, default=0) + 1}"
 
 
 def _mention_near(entity: Entity, char: int) -> Span | None:
