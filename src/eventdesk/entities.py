@@ -83,7 +83,9 @@ def add_entity_fixes(nlp: "Language") -> "Language":
     if not nlp.has_pipe("ner") or nlp.has_pipe(FIXES):
         return nlp
     ruler = nlp.add_pipe("entity_ruler", name=RULER, after="ner", config={"overwrite_ents": False})
-    ruler.add_patterns(countries.ruler_patterns())  # type: ignore[attr-defined]
+    patterns = [{"label": p["label"], "pattern": [{"ORTH": t.text} for t in nlp.tokenizer(p["pattern"])]}
+                for p in countries.ruler_patterns()]  # token patterns: phrase patterns would run the pipeline
+    ruler.add_patterns(patterns)  # type: ignore[attr-defined]
     nlp.add_pipe(FIXES, after=RULER)
     return nlp
 
