@@ -187,6 +187,15 @@ def test_seed_given_fields_win(seed_text):
     ("Russia says talks to go on\n\nMOSCOW, Oct 9 (Reuters) - Russia said talks would go on.",
      "Russia says talks to go on", "Reuters", None,
      "MOSCOW, Oct 9 (Reuters) - Russia said talks would go on."),
+    # a standfirst between headline and dateline stays in the body
+    ("Talks begin in Moscow\nThe two sides sit down for the first time.\nUpdated 22:43, 09-Oct-2020"
+     "\n\nThe talks began.", "Talks begin in Moscow", None, "2020-10-09T22:43:00",
+     "The two sides sit down for the first time.\n\nThe talks began."),
+    ("Talks begin in Moscow\nA short deck\nCGTN\n\nThe talks began.",
+     "Talks begin in Moscow", "CGTN", None, "A short deck\n\nThe talks began."),
+    # a first line that is a sentence is not a headline, and what follows it stays
+    ("The talks began on Friday.\nUpdated 22:43, 09-Oct-2020\n\nMore text.", None, None, None,
+     "The talks began on Friday.\nUpdated 22:43, 09-Oct-2020\n\nMore text."),
     # no dateline or source: the first line is not taken as a headline
     ("Talks begin in Moscow\n\nThe talks began.", None, None, None,
      "Talks begin in Moscow\n\nThe talks began."),
@@ -297,6 +306,13 @@ def test_html_title_tag_and_url_date():
     article = parse({"html": page(html), "url": "https://example.com/world/2020/10/09/talks"})
     assert (article.title, article.published) == ("Talks begin", "2020-10-09")
     assert article.url == "https://example.com/world/2020/10/09/talks"
+
+
+def test_text_with_its_page_takes_metadata_from_the_page():
+    article = parse({"text": "The talks began on Friday.", "html": page()})
+    assert article.body == "The talks began on Friday."
+    assert (article.title, article.source, article.published) == (
+        "Karabakh talks begin in Moscow", "Example News", "2020-10-09T22:43:00+03:00")
 
 
 def test_html_given_fields_win():
@@ -432,6 +448,25 @@ def test_language(text, language):
     assert parse(text).language == language
 
 
+@pytest.mark.parametrize("text, hint, language", [
+    ("Trump wins", None, None),  # too little text to tell
+    ("Trump wins", "en", "en"),  # the page's declared language decides
+    ("Die Gespr\u00e4che begannen am Freitag in Moskau.", "en", "de"),  # enough text: detection wins
+])
+def test_language_of_short_texts(text, hint, language):
+    from eventdesk.parse import detect_language
+    assert detect_language(text, hint=hint) == language
+
+
+def test_failing_html_library_gives_input_error(monkeypatch):
+    import eventdesk.parse as parse_module
+
+    def broken(html, *, url=None):
+        raise ValueError("lxml choked")
+    monkeypatch.setattr(parse_module, "read_html", broken)
+    assert reason_of(lambda: parse(page())) == "bad_html"
+
+
 def test_bad_json_line():
     assert reason_of(lambda: input_from_json_line("{not json")) == "bad_json"
     assert reason_of(lambda: input_from_json_line("[1, 2]")) == "bad_json"
@@ -454,7 +489,7 @@ def parse_or_input_error(call) -> Article | None:
     try:
         return call()
     except InputError as exc:
-        assert exc.reason in {"empty", "binary", "too_large", "no_text", "bad_input"}
+        assert exc.reason in {"empty", "binary", "too_large", "no_text", "bad_input", "bad_html"}
         return None
 
 

@@ -130,12 +130,24 @@ def _read_input(item: ArticleInput, *, max_input: int) -> Reading:
         raise _too_large(f"the input is {size:,} characters", max_input, unit="characters")
     if text.strip():
         _check_not_binary(text)
-        return read_text(text, title=_given(item.title))
+        reading = read_text(text, title=_given(item.title))
+        return _merge(reading, _page_metadata(html, url=_given(item.url))) if html.strip() else reading
     if html.strip():
         _check_not_binary(html)
-        return read_html(html, url=_given(item.url))
+        return _read_html_safely(html, url=_given(item.url))
     raise InputError("the article is empty (no 'text' or 'html', or only whitespace); "
                      "give it the article's text or HTML", reason="empty")
+
+
+def _read_html_safely(html: str, *, url: str | None) -> Reading:
+    try:
+        return read_html(html, url=url)
+    except InputError:
+        raise
+    except Exception as exc:  # lxml or trafilatura failing on a malformed page must not stop a batch
+        raise InputError(f"the HTML could not be read ({type(exc).__name__}: {exc}); expected an "
+                         "HTML page or fragment. Check the file, or give the article's text",
+                         reason="bad_html") from exc
 
 
 def _check_body(body: str, *, max_chars: int) -> None:
@@ -327,7 +339,8 @@ def _merge(first: Reading, second: Reading) -> Reading:
     """Fill ``first``'s missing metadata from ``second``."""
     return replace(first, title=first.title or second.title,
                    source=first.source or second.source,
-                   published=first.published or second.published)
+                   published=first.published or second.published,
+                   url=first.url or second.url, language=first.language or second.language)
 
 
 # ---------------------------------------------------------------------------- header
@@ -343,18 +356,19 @@ def _read_header(blocks: list[_Block], *, title: str | None) -> Reading:
     if title and blocks and _same(blocks[0].text, title):
         blocks[0].kind = "title"
         start = 1
-    kinds = _header_kinds(blocks[start:start + HEADER_LINES])
-    if kinds and kinds[0] == "":
-        headline = start == 0 and not title and _is_headline(blocks[0].text)
-        if headline and len(kinds) == 1 and _opens_with_agency_dateline(blocks[1:2]):
-            blocks[0].kind = "title"
-            return Reading(body="", title=blocks[0].text.strip())
-        kinds = ["title", *kinds[1:]] if headline and len(kinds) > 1 else []
-    if not _has_structure(kinds, blocks[start:]):
-        return Reading(body="", title=blocks[0].text if start else None)
-    for block, kind in zip(blocks[start:], kinds):
-        if kind:
-            block.kind = kind
+    top = blocks[start:start + HEADER_LINES]
+    kinds = _header_kinds(top)
+    if start == 0 and not title and top and not _header_kind(top[0].text) and _is_headline(top[0].text):
+        if not kinds and _opens_with_agency_dateline(top[1:2]):
+            top[0].kind = "title"  # a wire story: headline, blank line, "MOSCOW (Reuters) -"
+            return Reading(body="", title=top[0].text.strip())
+        kinds[:1] = ["title"] if kinds else []
+    elif kinds[:1] == [""]:
+        kinds = []
+    if not _has_structure(kinds, top):
+        return Reading(body="", title=blocks[0].text.strip() if start else None)
+    for block, kind in zip(top, kinds):
+        block.kind = kind or block.kind
     return _header_reading(blocks, title=title)
 
 
@@ -364,19 +378,19 @@ def _opens_with_agency_dateline(blocks: list[_Block]) -> bool:
 
 
 def _header_kinds(blocks: list[_Block]) -> list[str]:
-    """The kind of each line of a candidate header, up to the first line that is not header.
+    """The kind of each line of a candidate header, up to the last header line.
 
-    '' marks an unclassified line (kept only in first position, as a possible headline).
+    '' marks an unclassified line, allowed only in the first two places (a headline, then
+    a standfirst that stays in the body) before a dateline or byline.
     """
     kinds: list[str] = []
     for i, block in enumerate(blocks):
         kind = _header_kind(block.text)
-        if not kind:
-            if i > 0:
-                break
-            kinds.append("")
-            continue
+        if not kind and i >= 2:
+            break
         kinds.append(kind)
+    while kinds and not kinds[-1]:
+        kinds.pop()
     return kinds
 
 
@@ -412,7 +426,9 @@ def _has_structure(kinds: list[str], blocks: list[_Block]) -> bool:
 
 def _header_reading(blocks: list[_Block], *, title: str | None) -> Reading:
     headline = next((b.text.strip() for b in blocks if b.kind == "title"), None)
-    source = next((_source_of(b.text) for b in blocks if b.kind == "source"), None)
+    known = _word_set("parse_sources.txt")
+    sources = [s for b in blocks if b.kind == "source" for s in [_source_of(b.text)] if s]
+    source = next((s for s in sources if s.casefold() in known), sources[0] if sources else None)
     dates = [d for b in blocks if b.kind == "dateline" for d in _datelines_in(b.text)]
     dates.sort(key=lambda d: (d[1] is None, d[0] != "published"))
     published = dates[0][1] if dates else None
@@ -730,6 +746,14 @@ def read_html(html: str, *, url: str | None = None) -> Reading:
                    related=reading.related)
 
 
+def _page_metadata(html: str, *, url: str | None) -> Reading:
+    """Metadata only, for an input that gives both its text and its page."""
+    from trafilatura.utils import load_html
+
+    tree = load_html(normalize_text(html))
+    return read_html_metadata(tree, url=url) if tree is not None else Reading(body="")
+
+
 def _no_text(what: str) -> InputError:
     return InputError(f"{what}; expected an article page with paragraphs of text. "
                       "Give the article's text instead, or the full page HTML", reason="no_text")
@@ -867,7 +891,8 @@ def _url_date(url: str | None) -> str | None:
     if not match:
         return None
     try:
-        return datetime(*(int(g) for g in match.groups())).date().isoformat()
+        year, month, day = (int(g) for g in match.groups())
+        return datetime(year, month, day).date().isoformat()
     except ValueError:
         return None
 
@@ -901,14 +926,19 @@ def _langid() -> Any:
 
 
 MIN_LANGID_LETTERS = 20  # below this, the page's declared language (if any) is trusted instead
+MIN_LANGID_PROB = 0.15  # below this, py3langid is guessing: the hint, or None (undetermined)
 
 
 def detect_language(text: str, *, hint: str | None = None) -> str | None:
-    """ISO 639-1 code of the text's language (py3langid on the first few thousand characters)."""
+    """ISO 639-1 code of the text's language (py3langid on the first few thousand characters).
+
+    ``hint`` (a page's ``<html lang>``) decides for texts too short to tell; None means
+    there is too little text to tell and no hint.
+    """
     sample = text[:LANGID_CHARS]
     if hint and sum(c.isalpha() for c in sample) < MIN_LANGID_LETTERS:
         return hint
     if not any(c.isalpha() for c in sample):
         return hint
-    lang, _prob = _langid().classify(sample)
-    return str(lang)
+    lang, prob = _langid().classify(sample)
+    return str(lang) if prob >= MIN_LANGID_PROB else hint
