@@ -202,12 +202,26 @@ def _outermost(found: list[Marked]) -> list[Marked]:
 class _Text:
     """The Doc plus fast char -> token lookups and the marked stretches."""
 
-    def __init__(self, doc: "Doc", marked: list[Marked]) -> None:
+    def __init__(self, doc: "Doc", marked: list[Marked], paragraphs: list[tuple[int, int]]) -> None:
         self.doc = doc
         self.text = doc.text
         self.starts = [t.idx for t in doc]
         self.marked = marked
         self.marked_starts = [m.start for m in marked]
+        self.paragraphs = paragraphs
+        self.para_starts = [p[0] for p in paragraphs]
+
+    def sentence(self, token: "Token") -> tuple[int, int]:
+        """First and last token index of ``token``'s sentence, cut to its paragraph (the parser
+        sometimes runs a sentence over a paragraph break)."""
+        sent = token.sent
+        k = bisect.bisect_right(self.para_starts, token.idx) - 1
+        start, end = self.paragraphs[k] if k >= 0 else (0, len(self.text))
+        first = max(sent.start, self.first_at(start))
+        last = min(sent.end - 1, self.last_before(end))
+        while last > first and self.doc[last].is_space:
+            last -= 1
+        return first, max(first, last)
 
     def first_at(self, char: int) -> int:
         """Index of the first token starting at or after ``char``."""
@@ -286,7 +300,7 @@ def direct_quotes(tx: _Text) -> list[Found]:
     out = []
     for marked in tx.marked:
         start, end = _clean_span(tx.text, marked.inner_start, marked.inner_end)
-        if end - start < 1:
+        if end - start < 1 or _title_like(tx.text[start:end]):
             continue
         cue, subject, kind = _attribution(tx, marked)
         if cue is not None and subject is not None:
@@ -296,6 +310,13 @@ def direct_quotes(tx: _Text) -> list[Found]:
         elif _stands_alone(tx, marked):
             out.append(Found("direct", start, end, inherit=True))
     return out
+
+
+def _title_like(inner: str) -> bool:
+    """"Face the Nation", 'All Bets Are Off.': a title or heading in marks, not words said."""
+    words = re.findall(r"[^\W\d_][\w'\u2019-]*", inner)
+    long = [w for w in words if len(w) >= 4]
+    return 2 <= len(words) <= 8 and bool(long) and all(w[0].isupper() for w in long)
 
 
 def _attribution(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | None", str]:
@@ -327,7 +348,8 @@ def _cue_after(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | None
 
 def _inverted_subject(doc: "Doc", cue: "Token") -> "Token | None":
     """``said Smith``: the noun right after the cue when the parse gave it no subject."""
-    if cue.i + 1 < len(doc) and doc[cue.i + 1].pos_ in ("PROPN", "NOUN", "PRON"):
+    if (cue.i + 1 < len(doc) and doc[cue.i + 1].pos_ in ("PROPN", "NOUN", "PRON")
+            and cue.i in (doc[cue.i + 1].head.i, doc[cue.i + 1].head.head.i)):
         token = doc[cue.i + 1]
         while token.i + 1 < len(doc) and doc[token.i + 1].pos_ == "PROPN" and token.pos_ == "PROPN":
             token = doc[token.i + 1]
@@ -336,8 +358,8 @@ def _inverted_subject(doc: "Doc", cue: "Token") -> "Token | None":
 
 
 def _only_attribution(doc: "Doc", first: int, cue: "Token") -> bool:
-    """Are the tokens between the closing mark and the cue free of other verbs?"""
-    return all(doc[i].pos_ not in ("VERB",) for i in range(first, cue.i))
+    """Are the tokens between the closing mark and the cue free of other verbs and of "and"?"""
+    return all(doc[i].pos_ not in ("VERB", "CCONJ") for i in range(first, cue.i))
 
 
 def _cue_before(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | None", str]:
@@ -401,18 +423,28 @@ def _stands_alone(tx: _Text, marked: Marked) -> bool:
 _TURN = re.compile(r"[\"\u201c]?([A-Z][A-Za-z.'\u2019-]*(?: [A-Z][A-Za-z.'\u2019-]*){0,2}):[ \t\u00a0]+(\S)")
 
 
-def transcript_turns(text: str, paragraphs: list[tuple[int, int]]) -> list[Found]:
-    """``PENCE: Well, look ...``: a paragraph that opens with a name and a colon."""
+def transcript_turns(text: str, paragraphs: list[tuple[int, int]], entities: list[Entity]) -> list[Found]:
+    """``PENCE: Well, look ...``: a paragraph that opens with a speaker's name and a colon."""
     out = []
     for start, end in paragraphs:
         m = _TURN.match(text, start, end)
-        if m is None or len(text[m.end(2) - 1:end].split()) < 4:
+        if m is None or len(text[m.end(2) - 1:end].split()) < 4 or not _names_speaker(m, entities):
             continue
         content = _clean_span(text, m.start(2), end)
         content = (content[0], content[1] - (text[content[1] - 1] in "\"\u201d"))
         out.append(Found("direct", *content, speaker=(m.start(1), m.end(1)),
                          cue=(m.end(1), m.end(1) + 1)))
     return out
+
+
+def _names_speaker(m: re.Match[str], entities: list[Entity]) -> bool:
+    """Is the text before the colon a person or organisation ("Pat Caddell", "PENCE")?"""
+    entity = find_entity(entities, m.start(1), m.end(1))
+    if entity is not None:
+        return entity.type in ("PERSON", "ORG")
+    name = m.group(1)
+    return name.isupper() and any(e.type == "PERSON" and e.name.split()[-1].upper() == name
+                                  for e in entities)
 
 
 # ---------------------------------------------------------------------------- indirect quotes
@@ -430,10 +462,10 @@ def indirect_quotes(tx: _Text, used_cues: set[int]) -> list[Found]:
 
 
 def _verb_quote(tx: _Text, cue: "Token") -> Found | None:
-    subject = _subject(cue)
+    subject = _subject(cue) or _subject_before(tx.doc, cue)
     if subject is None or subject.dep_ == "nsubjpass" or cue.tag_ == "VBN" and _passive(cue):
         return None
-    content = _content(tx, cue)
+    content = _content(tx, cue, subject)
     if content is None:
         return None
     kind = "mixed" if _holds_marks(tx, *content) else "indirect"
@@ -444,20 +476,41 @@ def _passive(cue: "Token") -> bool:
     return any(c.dep_ == "auxpass" for c in cue.children)
 
 
-def _content(tx: _Text, cue: "Token") -> tuple[int, int] | None:
+def _subject_before(doc: "Doc", cue: "Token") -> "Token | None":
+    """``... of the Washington Post Trump said``: a name right before a finite cue the parser
+    left without a subject."""
+    before = doc[cue.i - 1] if cue.i > 0 else None
+    if (before is not None and cue.tag_ in ("VBD", "VBZ", "VBP") and before.pos_ == "PROPN"
+            and before.dep_ not in ("compound", "poss")):
+        return before
+    return None
+
+
+def _content(tx: _Text, cue: "Token", subject: "Token") -> tuple[int, int] | None:
     """The words said: the clausal complement, the clause the cue comments on, or an object."""
-    clause = next((c for c in cue.children if c.dep_ == "ccomp"), None)
+    lo, hi = tx.sentence(cue)
+    clause = _clause(cue)
     if clause is not None:
-        return _content_span(tx, clause.left_edge.i, clause.right_edge.i, min_words=3)
-    if cue.dep_ == "parataxis":
-        return _around(tx, cue)
+        first, last = max(clause.left_edge.i, lo), min(clause.right_edge.i, hi)
+        if first <= last:
+            return _content_span(tx, first, last, min_words=3)
+    if cue.dep_ == "parataxis" or clause is not None:
+        return _around(tx, cue, subject, lo, hi)
     for child in cue.children:
         if _complement_ok(cue, child):
             target = child if child.dep_ != "prep" else next((c for c in child.children if c.dep_ == "pobj"), child)
             last = max([target.right_edge.i] + [c.right_edge.i for c in cue.rights
                                                 if c.i > target.i and c.dep_ in ("xcomp", "oprd", "ccomp")])
-            return _content_span(tx, target.left_edge.i, last, min_words=2)
+            return _content_span(tx, max(target.left_edge.i, lo), min(last, hi), min_words=2)
     return None
+
+
+def _clause(cue: "Token") -> "Token | None":
+    """The cue's clausal complement, the one after it first ("tweeted ... that X was")."""
+    clauses = [c for c in cue.children if c.dep_ == "ccomp"
+               or (c.dep_ == "advcl" and c.i > cue.i and c.left_edge.lower_ == "that")]
+    after = [c for c in clauses if c.i > cue.i]
+    return (after or clauses or [None])[0]
 
 
 def _complement_ok(cue: "Token", child: "Token") -> bool:
@@ -471,15 +524,18 @@ def _complement_ok(cue: "Token", child: "Token") -> bool:
     return child.dep_ in allowed
 
 
-def _around(tx: _Text, cue: "Token") -> tuple[int, int] | None:
+def _around(tx: _Text, cue: "Token", subject: "Token", lo: int, hi: int) -> tuple[int, int] | None:
     """``Acts of protest, Mr. Obama said, are acts ...``: the sentence around the attribution."""
-    sent = cue.sent
-    left, right = cue.left_edge.i, cue.right_edge.i
-    if right >= sent.end - 2:  # "..., X said." at the end: the words before it
-        return _content_span(tx, sent.start, left - 1, min_words=3)
-    if left <= sent.start + 1:  # "X said, ..." at the start: the words after it
-        return _content_span(tx, right + 1, sent.end - 1, min_words=3)
-    return _content_span(tx, sent.start, sent.end - 1, min_words=5)
+    left = min(cue.i, subject.left_edge.i) if subject.i < cue.i else cue.i
+    right = max(cue.i, subject.right_edge.i)
+    for child in cue.rights:
+        if child.dep_ in ("prep", "npadvmod", "advmod", "dative", "prt", "agent") and child.i <= right + 2:
+            right = max(right, child.right_edge.i)
+    if right >= hi - 1:  # "..., X said." at the end: the words before it
+        return _content_span(tx, lo, left - 1, min_words=3)
+    if left <= lo + 1:  # "X said, ..." at the start: the words after it
+        return _content_span(tx, right + 1, hi, min_words=3)
+    return _content_span(tx, lo, hi, min_words=5)
 
 
 def _content_span(tx: _Text, first: int, last: int, *, min_words: int) -> tuple[int, int] | None:
@@ -517,28 +573,47 @@ def _prep_quote(tx: _Text, token: "Token") -> Found | None:
 
 
 def _prep_content(tx: _Text, token: "Token", source: "Token") -> tuple[int, int] | None:
-    sent = token.sent
-    phrase_end = source.right_edge.i
-    if token.i <= sent.start + 1:
-        return _content_span(tx, phrase_end + 1, sent.end - 1, min_words=3)
-    if phrase_end >= sent.end - 2:
-        return _content_span(tx, sent.start, token.i - 1, min_words=3)
-    return _content_span(tx, sent.start, sent.end - 1, min_words=5)
+    lo, hi = tx.sentence(token)
+    phrase_end = min(source.right_edge.i, hi)
+    if token.i <= lo + 1:
+        return _content_span(tx, phrase_end + 1, hi, min_words=3)
+    if phrase_end >= hi - 1:
+        return _content_span(tx, lo, token.i - 1, min_words=3)
+    return _content_span(tx, lo, hi, min_words=5)
 
 
 # ---------------------------------------------------------------------------- merging
 
-def merge_found(direct: list[Found], turns: list[Found], indirect: list[Found]) -> list[Found]:
-    """One list in text order: transcript turns replace marked stretches they overlap, and an
-    indirect quote mostly covered by a direct one is dropped."""
+def merge_found(tx: _Text, direct: list[Found], turns: list[Found], indirect: list[Found]) -> list[Found]:
+    """One list in text order: transcript turns replace marked stretches they overlap; an
+    indirect quote running into a direct quote with its own cue is cut before it, and one mostly
+    covered by direct quotes is dropped. (Quotes reported inside other quotes are kept.)"""
     direct = [d for d in direct if not any(_overlap(d, t) for t in turns)] + turns
     kept = list(direct)
     for q in indirect:
+        q = _cut_before_direct(tx, q, direct)
+        if q is None:
+            continue
         covered = sum(_overlap(q, d) for d in direct)
         if covered < 0.5 * (q.end - q.start):
             kept.append(q)
     kept.sort(key=lambda q: (q.start, q.end))
     return kept
+
+
+def _cut_before_direct(tx: _Text, q: Found, direct: list[Found]) -> Found | None:
+    """End an indirect quote before a direct quote (and its attribution) that starts inside it."""
+    end = q.end
+    for d in direct:
+        if q.start < d.start < end and d.cue is not None and d.cue_token != q.cue_token:
+            lead = tx.doc[d.speaker_token].left_edge.idx if d.speaker_token is not None else d.start
+            end = min(end, d.start, d.cue[0], max(lead, q.start))
+    if end == q.end:
+        return q
+    start, end = _clean_span(tx.text, q.start, end)
+    if len(tx.text[start:end].split()) < 3:
+        return None
+    return Found(q.kind, start, end, q.speaker, q.speaker_token, q.cue, q.cue_token, q.inherit)
 
 
 def _overlap(a: Found, b: Found) -> int:
@@ -758,10 +833,11 @@ def extract_quotes(doc: "Doc", *, article: Article, entities: list[Entity],
     """
     text = doc.text
     paragraphs = _paragraphs(text)
-    tx = _Text(doc, find_marked(text))
+    tx = _Text(doc, find_marked(text), paragraphs)
     direct = direct_quotes(tx)
     used = {q.cue_token for q in direct if q.cue_token is not None}
-    found = merge_found(direct, transcript_turns(text, paragraphs), indirect_quotes(tx, used))
+    turns = transcript_turns(text, paragraphs, entities)
+    found = merge_found(tx, direct, turns, indirect_quotes(tx, used))
     found, entities, speakers = resolve_speakers(tx, found, entities, paragraphs)
     quotes = []
     for n, (q, (speaker, speaker_span)) in enumerate(zip(found, speakers), start=1):
