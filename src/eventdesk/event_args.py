@@ -1,0 +1,291 @@
+"""Who did it, to whom, through whom, where: an event's arguments read off the dependency parse.
+
+Arguments are entity ids (``Entity.id``): a noun phrase maps to the entity one of its words
+mentions, else to the entities of its modifiers ("Burmese troops", "Taiwan's minister",
+"forces in Guinea"). Metonyms and titles ("Baku", "the Kremlin", "Azerbaijani President")
+need nothing here: the entities stage gives them their country.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .event_lexicon import TriggerRule, cue_set, load_lexicon
+from .model import Entity, Place, Quote
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+SUBJECTS = {"nsubj", "csubj"}
+PASSIVE_SUBJECTS = {"nsubjpass", "csubjpass"}
+OBJECTS = {"dobj", "dative", "iobj"}
+MODIFIERS = {"poss", "compound", "amod", "nmod", "appos"}
+RELATIVE = {"which", "that", "who", "whom", "whose"}
+
+
+@dataclass
+class TextIndex:
+    """Entity, place and quote lookups for one parsed text (body or title)."""
+
+    doc: "Doc"
+    where: str
+    entity_at: dict[int, str] = field(default_factory=dict)  # token index -> entity id
+    place_at: dict[int, str] = field(default_factory=dict)  # token index -> place id
+    entity_type: dict[str, str] = field(default_factory=dict)
+    quotes: list[Quote] = field(default_factory=list)
+
+
+def index_text(doc: "Doc", *, where: str, entities: list[Entity], places: list[Place],
+               quotes: list[Quote]) -> TextIndex:
+    """Map tokens of ``doc`` to the entities and places whose mentions cover them."""
+    index = TextIndex(doc=doc, where=where, quotes=[q for q in quotes if q.span.where == where])
+    for entity in entities:
+        index.entity_type[entity.id] = entity.type
+        for mention in entity.mentions:
+            if mention.where == where:
+                _mark(doc, mention.start, mention.end, entity.id, index.entity_at)
+    for place in places:
+        for mention in place.mentions:
+            if mention.where == where:
+                _mark(doc, mention.start, mention.end, place.id, index.place_at)
+    return index
+
+
+def _mark(doc: "Doc", start: int, end: int, value: str, table: dict[int, str]) -> None:
+    span = doc.char_span(start, end, alignment_mode="expand")
+    for token in span or ():
+        table.setdefault(token.i, value)
+
+
+def quote_at(index: TextIndex, char: int) -> Quote | None:
+    """The quote whose span holds character ``char``."""
+    for quote in index.quotes:
+        if quote.span.start <= char < quote.span.end:
+            return quote
+    return None
+
+
+# --------------------------------------------------------------------------- noun phrases
+
+def np_entities(token: "Token", index: TextIndex, *, depth: int = 0) -> list[str]:
+    """Entity ids a noun phrase headed by ``token`` refers to (conjuncts included)."""
+    out: list[str] = []
+    for head in (token, *token.conjuncts):
+        for entity_id in _head_entities(head, index, depth):
+            if entity_id not in out:
+                out.append(entity_id)
+    return out
+
+
+def _head_entities(head: "Token", index: TextIndex, depth: int) -> list[str]:
+    if head.lower_ in cue_set("first_person"):
+        quote = quote_at(index, head.idx)
+        return [quote.speaker] if quote and quote.speaker else []
+    if head.lower_ in RELATIVE and head.head.dep_ == "relcl":
+        return np_entities(head.head.head, index, depth=depth + 1) if depth < 3 else []
+    own = index.entity_at.get(head.i)
+    found = [e for c in head.children if c.dep_ in MODIFIERS for e in _modifier_entities(c, index)]
+    if own is not None:
+        return [own, *_listed(head, index), *(e for e in found if e != own and _is_group(head, own, index))]
+    if found or depth >= 2:
+        return found
+    for child in head.children:
+        if child.dep_ == "prep" and child.lower_ in cue_set("actor_of_preps"):
+            for pobj in child.children:
+                if pobj.dep_ == "pobj":
+                    found += np_entities(pobj, index, depth=depth + 1)
+    return found
+
+
+def _is_group(head: "Token", own: str, index: TextIndex) -> bool:
+    """A plural head ("U.S., Russian and French officials") also refers to its other modifiers."""
+    return head.tag_ in ("NNS", "NNPS") and index.entity_type.get(own) in ("NORP", "ORG")
+
+
+def _listed(head: "Token", index: TextIndex) -> list[str]:
+    """Entities listed beside an entity head by commas ("Armenia, Azerbaijan begin ...")."""
+    return [index.entity_at[c.i] for c in head.children
+            if c.dep_ in ("nmod", "appos") and c.i in index.entity_at
+            and c.i + 1 < len(index.doc) and index.doc[c.i + 1].text == ","
+            and index.entity_at[c.i] != index.entity_at.get(head.i)]
+
+
+def _modifier_entities(child: "Token", index: TextIndex) -> list[str]:
+    if child.i in index.entity_at:
+        return [index.entity_at[t.i] for t in (child, *child.conjuncts) if t.i in index.entity_at]
+    return []
+
+
+# --------------------------------------------------------------------------- event frames
+
+@dataclass
+class Arguments:
+    actors: list[str] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)
+    mediators: list[str] = field(default_factory=list)
+    place: str | None = None
+
+    def add(self, role: str, ids: list[str]) -> None:
+        target = {"A": self.actors, "R": self.recipients, "M": self.mediators}[role]
+        for entity_id in ids:
+            if entity_id not in target:
+                target.append(entity_id)
+
+
+def frame_verb(token: "Token") -> "Token | None":
+    """The light verb a noun trigger hangs on ("held talks", "talks began", "went on strike")."""
+    light = cue_set("light_verbs") | cue_set("inverse_light_verbs")
+    head = token.head
+    if token.dep_ == "pobj" and head.dep_ == "prep":
+        if head.lower_ not in ("in", "on", "into", "to"):
+            return None
+        head = head.head
+    if head is token or head.pos_ not in ("VERB", "AUX") or head.lemma_.lower() not in light:
+        return None
+    if token.dep_ in ("dobj", "attr", "pobj", "nsubj", "nsubjpass", "oprd", "conj"):
+        return head
+    return None
+
+
+def read_arguments(token: "Token", rule: TriggerRule, index: TextIndex) -> Arguments:
+    """Actors, recipients, mediators and place of the event ``token`` triggers."""
+    args = Arguments()
+    with_role = rule.with_role or ("A" if load_lexicon().types[rule.type].reciprocal else "R")
+    if token.pos_ == "VERB":
+        _verb_arguments(token, rule, with_role, index, args)
+    else:
+        _noun_arguments(token, rule, with_role, index, args)
+        verb = frame_verb(token)
+        if verb is not None:
+            _frame_arguments(token, verb, rule, with_role, index, args)
+    _mediators(token, index, args)
+    if "inverse" in rule.flags:
+        args.actors, args.recipients = args.recipients, args.actors
+    args.recipients = [r for r in args.recipients if r not in args.actors]
+    args.mediators = [m for m in args.mediators if m not in args.actors]
+    return args
+
+
+def _verb_arguments(token: "Token", rule: TriggerRule, with_role: str, index: TextIndex,
+                    args: Arguments) -> None:
+    for child in token.children:
+        if child.dep_ in SUBJECTS:
+            args.add("A", np_entities(child, index))
+        elif child.dep_ in PASSIVE_SUBJECTS:
+            args.add("R", np_entities(child, index))
+        elif child.dep_ in OBJECTS:
+            args.add("R", np_entities(child, index))
+        elif child.dep_ == "agent":
+            args.add("A", _pobj_entities(child, index))
+        elif child.dep_ == "prep":
+            _prep_argument(child, rule, with_role, index, args)
+    if not args.actors:
+        args.add("A", _inherited_subject(token, index))
+
+
+def _inherited_subject(token: "Token", index: TextIndex) -> list[str]:
+    """The subject a verb shares with the verb it depends on ("agreed to meet", "officials meeting")."""
+    head = token.head
+    if token.dep_ in ("xcomp", "conj") and head is not token:
+        for child in head.children:
+            if child.dep_ in SUBJECTS:
+                return np_entities(child, index)
+            if child.dep_ == "agent":
+                return _pobj_entities(child, index)
+        return _inherited_subject(head, index) if head.dep_ in ("xcomp", "conj") else []
+    if token.dep_ == "acl" and token.tag_ == "VBG":
+        return np_entities(head, index)
+    return []
+
+
+def _noun_arguments(token: "Token", rule: TriggerRule, with_role: str, index: TextIndex,
+                    args: Arguments) -> None:
+    topic_types = {"CONSULT", "AGREE", "REQUEST", "REJECT", "SUPPORT"}
+    for child in token.children:
+        if child.dep_ == "poss":
+            args.add("A", np_entities(child, index))
+        elif child.dep_ in ("amod", "compound", "nmod") and child.i in index.entity_at:
+            is_norp = index.entity_type.get(index.entity_at[child.i]) == "NORP"
+            if is_norp or rule.type not in topic_types:
+                args.add("A", _modifier_entities(child, index))
+        elif child.dep_ == "prep":
+            word = child.lower_
+            if word == "by":
+                args.add("A", _pobj_entities(child, index))
+            elif word == "of":
+                role = "A" if rule.type in ("PROTEST", "CONSULT", "MOBILIZE") else "R"
+                args.add(role, _pobj_entities(child, index))
+            else:
+                _prep_argument(child, rule, with_role, index, args)
+    if token.dep_ == "acl" or token.head.dep_ == "relcl":
+        return
+
+
+def _frame_arguments(token: "Token", verb: "Token", rule: TriggerRule, with_role: str,
+                     index: TextIndex, args: Arguments) -> None:
+    inverse = verb.lemma_.lower() in cue_set("inverse_light_verbs")
+    for child in verb.children:
+        if child is token:
+            continue
+        if child.dep_ in SUBJECTS and token.dep_ not in ("nsubj",):
+            args.add("R" if inverse else "A", np_entities(child, index))
+        elif child.dep_ in OBJECTS and (child.dep_ != "dobj" or token.dep_ in ("nsubj", "nsubjpass")):
+            args.add("R", np_entities(child, index))
+        elif child.dep_ == "agent":
+            args.add("A", _pobj_entities(child, index))
+        elif child.dep_ == "prep":
+            _prep_argument(child, rule, with_role, index, args)
+    if not args.actors and token.dep_ not in ("nsubj",):
+        args.add("A", _inherited_subject(verb, index))
+
+
+TOPIC_TYPES = {"CONSULT", "AGREE", "REQUEST", "REJECT", "SUPPORT", "ACCUSE", "CONCEDE"}
+TOPIC_PREPS = {"on", "over", "about", "for", "regarding", "concerning"}
+
+
+def _prep_argument(prep: "Token", rule: TriggerRule, with_role: str, index: TextIndex,
+                   args: Arguments) -> None:
+    """ "with X", "between X and Y", "against X", "in <place>"; "talks on X" is a topic."""
+    word = prep.lower_
+    if rule.type in TOPIC_TYPES and word in TOPIC_PREPS:
+        return
+    pobjs = [c for c in prep.children if c.dep_ == "pobj"]
+    for pobj in pobjs:
+        place = _place_of(pobj, index)
+        if word in cue_set("place_preps") and place is not None and args.place is None:
+            args.place = place
+            if word not in cue_set("recipient_preps"):
+                continue
+        if word in ("between", "among", "with"):
+            args.add(with_role, np_entities(pobj, index))
+        elif word in cue_set("recipient_preps") and place is None:
+            args.add("R", np_entities(pobj, index))
+        elif word in ("against", "on", "upon", "at", "toward", "towards"):
+            args.add("R", np_entities(pobj, index))
+
+
+def _place_of(token: "Token", index: TextIndex) -> str | None:
+    for t in (token, *token.conjuncts):
+        if t.i in index.place_at:
+            return index.place_at[t.i]
+    for child in token.children:
+        if child.dep_ in ("compound", "prep") and child.i in index.place_at:
+            return index.place_at[child.i]
+    return None
+
+
+def _pobj_entities(prep: "Token", index: TextIndex) -> list[str]:
+    return [e for c in prep.children if c.dep_ == "pobj" for e in np_entities(c, index)]
+
+
+def _mediators(token: "Token", index: TextIndex, args: Arguments) -> None:
+    """ "Russian-mediated talks", "talks mediated by X", "hosted by X"."""
+    cues = cue_set("mediator_cues")
+    for child in token.children:
+        if child.lemma_.lower() not in cues or child.dep_ not in ("amod", "acl", "compound", "advcl"):
+            continue
+        for grand in child.children:
+            if grand.dep_ == "agent":
+                args.add("M", _pobj_entities(grand, index))
+            elif grand.dep_ in ("npadvmod", "compound", "amod", "nmod", "nsubj") and grand.i < child.i:
+                args.add("M", _modifier_entities(grand, index) or np_entities(grand, index))
