@@ -142,12 +142,14 @@ def metonyms() -> dict[str, Hit]:
 
 @functools.cache
 def igos() -> dict[str, Hit]:
-    """Key -> Hit for international organisations (country None, sector IGO/NGO/...).
-
-    Acronyms ("UN", "WHO") are keyed as written, so that "who" is never the WHO."""
+    """Key -> Hit for international organisations (``entity_igos.tsv``: country None, sector IGO,
+    NGO, ...) and armed groups (``entity_groups.tsv``: kind "group", their country where they
+    have one). Acronyms ("UN", "WHO") are keyed as written, so that "who" is never the WHO."""
     out: dict[str, Hit] = {}
-    for name, aliases, sector in read_rows("entity_igos.tsv"):
-        hit = Hit("igo", None, "ORG", sector, name)
+    rows = [(*r, "-", "igo") for r in read_rows("entity_igos.tsv")] + \
+        [(*r, "group") for r in read_rows("entity_groups.tsv")]
+    for name, aliases, sector, code, kind in rows:
+        hit = Hit(kind, None if code == "-" else code, "ORG", sector, name)
         for form in [name, *filter(None, aliases.split("|"))]:
             out.setdefault(form if _is_acronym(form) else norm(form), hit)
     return out
@@ -223,6 +225,10 @@ def ruler_patterns() -> list[dict[str, Any]]:
         add("GPE", row[0])
     for hit in metonyms().values():
         add(hit.type, hit.name or "")
+    for row in read_rows("entity_groups.tsv"):
+        for form in [row[0], *filter(None, row[1].split("|"))]:
+            if len(form) > 3:  # short acronyms ("IS") are left to the NER
+                add("ORG", form)
     for _, form in demonyms().values():
         add("NORP", form)
     return patterns

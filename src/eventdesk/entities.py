@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from spacy.tokens import Span as SpacySpan
 
 TYPES = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"}
-ACTOR_KINDS = ("country", "region", "demonym", "metonym", "igo")
+ACTOR_KINDS = ("country", "region", "demonym", "metonym", "igo", "group")
+ORG_KINDS = ("metonym", "igo", "group")
 PLACE_KINDS = ("country", "region", "capital", "state")
 POSSESSIVE = ("'s", "\u2019s", "'", "\u2019")
 DETERMINERS = {"the", "a", "an", "his", "her", "its", "their", "our", "whose"}
@@ -104,7 +105,7 @@ def fix_ents(doc: "Doc") -> "Doc":
     spans: list[SpacySpan] = []
     for ent in doc.ents:
         spans.extend(_fix_ent(ent))
-    doc.ents = filter_spans(_merge_org_of_place(doc, spans))
+    doc.ents = filter_spans(_merge_known(doc, spans))
     return doc
 
 
@@ -122,8 +123,16 @@ def _fix_ent(ent: "SpacySpan") -> list["SpacySpan"]:
         elif hit is None and part.label_ == "PERSON" and (pieces := _split_leading_place(part)):
             out.extend(pieces)
         else:
-            out.append(part)
+            out.append(_strip_title(part) if part.label_ == "PERSON" else part)
     return out
+
+
+def _strip_title(span: "SpacySpan") -> "SpacySpan":
+    """ "Sheikh Tamim bin Hamad" -> "Tamim bin Hamad": titles are read from the words before a name."""
+    for n in (3, 2, 1):
+        if len(span) > n and span[:n].text.lower() in titles() and span[n].is_title:
+            return _strip_title(_label(span[n:], span.label_))
+    return span
 
 
 def _relabel(span: "SpacySpan", label: str) -> "SpacySpan":
@@ -192,20 +201,18 @@ def _split_leading_place(span: "SpacySpan") -> list["SpacySpan"]:
     return []
 
 
-def _merge_org_of_place(doc: "Doc", spans: list["SpacySpan"]) -> list["SpacySpan"]:
-    """ORG + in/of + place -> one ORG when the whole is a known organisation
-    ("Organization for Security and Co-operation" + "in Europe")."""
+def _merge_known(doc: "Doc", spans: list["SpacySpan"]) -> list["SpacySpan"]:
+    """Two neighbouring spans (or two joined by in/of/for) -> one ORG when the whole is a known
+    organisation: "Organization for Security and Co-operation" + "in Europe", "Islamic" + "State"."""
     out: list[SpacySpan] = []
     i = 0
     while i < len(spans):
-        span = spans[i]
-        nxt = spans[i + 1] if i + 1 < len(spans) else None
-        if (span.label_ == "ORG" and nxt is not None and nxt.start == span.end + 1
-                and doc[span.end].lower_ in ("in", "of", "for") and nxt.label_ in ("GPE", "LOC")):
-            whole = doc[span.start:nxt.end]
-            hit = lookup(whole.text)
-            if hit and hit.kind == "igo":
-                out.append(_label(whole, "ORG"))
+        span, nxt = spans[i], spans[i + 1] if i + 1 < len(spans) else None
+        if nxt is not None and (nxt.start == span.end or nxt.start == span.end + 1
+                                and doc[span.end].lower_ in ("in", "of", "for")):
+            hit = lookup(doc[span.start:nxt.end].text)
+            if hit and hit.kind in ORG_KINDS:
+                out.append(_label(doc[span.start:nxt.end], hit.type))
                 i += 2
                 continue
         out.append(span)
@@ -248,6 +255,9 @@ class RoleFact:
 
     role: str
     country: str
+    start: int  # character offset of the phrase
+    sent: int  # character offset of its sentence
+    where: Where = "body"
 
 
 def read_mentions(doc: "Doc", *, where: Where = "body") -> tuple[list[Mention], list[RoleFact]]:
@@ -255,7 +265,7 @@ def read_mentions(doc: "Doc", *, where: Where = "body") -> tuple[list[Mention], 
     ents = [e for e in doc.ents if e.label_ in TYPES]
     people, used = _read_people(doc, ents, where=where)
     others = _read_others(doc, [e for e in ents if e.label_ != "PERSON"], used, where=where)
-    return sorted(people + others, key=lambda m: m.span.start), _role_facts(doc)
+    return sorted(people + others, key=lambda m: m.span.start), _role_facts(doc, where=where)
 
 
 def _read_people(doc: "Doc", ents: list["SpacySpan"], *, where: Where) -> tuple[list[Mention], set[int]]:
@@ -295,6 +305,8 @@ def _title_left(doc: "Doc", ent: "SpacySpan", previous: Title | None) -> Reading
         j, title = i, previous  # "his Armenian counterpart": the role of the person just named
     else:
         return None
+    while (outer := _title_ending_at(doc, j - 1, floor)) is not None:  # "emir Sheikh NAME"
+        j, title = outer[0], outer[1] if outer[1].role else title
     reading.used |= set(range(j, ent.start))
     organ, k = _organ_words(doc, j - 1, floor, reading)
     reading.used |= set(range(k + 1, j))
@@ -342,8 +354,8 @@ def _organ_words(doc: "Doc", k: int, floor: int, reading: Reading) -> tuple[list
     words: list[str] = []
     while k >= floor:
         token = doc[k]
-        hit = lookup(token.text) if token.is_title else None
-        if hit is not None and hit.kind in ("metonym", "igo"):
+        hit = lookup(token.text) if token.text[:1].isupper() else None
+        if hit is not None and hit.kind in ORG_KINDS:
             reading.country, reading.sector = reading.country or hit.country, hit.sector
         elif token.ent_type_ in ("GPE", "NORP") or hit is not None:
             break
@@ -361,9 +373,13 @@ def _country_before(doc: "Doc", k: int, floor: int, reading: Reading) -> str | N
     if k >= floor and doc[k].text in POSSESSIVE:
         reading.used.add(k)
         k -= 1
-    if k < floor or not (doc[k].ent_type_ in ("GPE", "NORP") or lookup(doc[k].text)):
+    if k < floor or not (doc[k].ent_type_ in ("GPE", "NORP", "ORG") or lookup(doc[k].text)):
         return None
     start = max(_ent_start(doc, k) if doc[k].ent_type_ else k, floor)
+    owner = lookup(doc[start:k + 1].text)
+    if owner is not None and owner.kind in ORG_KINDS:  # "the EU's foreign policy chief"
+        reading.sector = reading.sector or owner.sector
+        return owner.country
     code = countries.country_of(doc[start:k + 1].text)
     if code and doc[k].ent_type_ != "GPE":
         reading.used |= set(range(start, k + 1))
@@ -374,15 +390,17 @@ def _fill_role(reading: Reading, title: Title, organ: list[str]) -> None:
     """Role = organ words + normalised title ("Foreign Ministry spokeswoman", "former President")."""
     if title.role is None:  # an honorific
         return
-    words = [_organ_case(w, capital_head=title.role[0].isupper()) for w in organ]
+    all_org = all((found := sector_words().get(w.lower())) and found[1] != "group" for w in organ)
+    words = [_organ_case(w, all_org=all_org, capital_head=title.role[0].isupper()) for w in organ]
     reading.role = " ".join([*words, title.role])
     organ_sector = _sector_of(organ, "org")
-    reading.sector = "ELI" if "former" in organ else title.sector or reading.sector or organ_sector
+    former = any(w.lower() in ("former", "ex-") for w in organ)
+    reading.sector = "ELI" if former else title.sector or reading.sector or organ_sector
 
 
-def _organ_case(word: str, *, capital_head: bool) -> str:
-    found = sector_words().get(word.lower())
-    if word.islower() and (found and found[1] != "group" or capital_head and word in ("deputy", "vice", "acting")):
+def _organ_case(word: str, *, all_org: bool, capital_head: bool) -> str:
+    """ "foreign ministry" -> "Foreign Ministry"; "deputy" before "Foreign Minister" -> "Deputy"."""
+    if word.islower() and (all_org or capital_head and word in ("deputy", "vice", "acting")):
         return word.capitalize()
     return word
 
@@ -437,10 +455,12 @@ def _country_after(doc: "Doc", k: int, end: int, reading: Reading) -> int:
     while k < end and doc[k].ent_type_ in ("GPE", "NORP") and (k == start or doc[k].ent_iob_ == "I"):
         k += 1
     reading.country = countries.country_of(doc[start:k].text)
+    if doc[start].ent_type_ == "NORP":
+        reading.used |= set(range(start, k))
     return k + 1 if k < end and doc[k].text in POSSESSIVE else k
 
 
-def _role_facts(doc: "Doc") -> list[RoleFact]:
+def _role_facts(doc: "Doc", *, where: Where) -> list[RoleFact]:
     """Nameless title phrases: "the president of Russia", "Russia's president", "the Russian president"."""
     facts = []
     for ent in doc.ents:
@@ -449,17 +469,17 @@ def _role_facts(doc: "Doc") -> list[RoleFact]:
         before = doc[ent.start - 1] if ent.start > 0 else None
         if before is not None and before.lower_ == "of" and (head := _title_ending_at(doc, ent.start - 2, 0)):
             if ent.end >= len(doc) or doc[ent.end].ent_type_ != "PERSON":
-                _add_fact(facts, head[1], code)
+                _add_fact(facts, head[1], code, ent, where)
         after = ent.end + (1 if ent.end < len(doc) and doc[ent.end].text in POSSESSIVE else 0)
         if (head2 := _title_starting_at(doc, after, min(len(doc), after + 4))) is not None:
             if head2[0] >= len(doc) or doc[head2[0]].ent_type_ != "PERSON":
-                _add_fact(facts, head2[1], code)
+                _add_fact(facts, head2[1], code, ent, where)
     return facts
 
 
-def _add_fact(facts: list[RoleFact], title: Title, code: str) -> None:
+def _add_fact(facts: list[RoleFact], title: Title, code: str, ent: "SpacySpan", where: Where) -> None:
     if title.role:
-        facts.append(RoleFact(title.role.lower(), code))
+        facts.append(RoleFact(title.role.lower(), code, ent.start_char, ent.sent.start_char, where))
 
 
 # ----------------------------------------------------------------------------- other mentions
@@ -618,19 +638,29 @@ def _clean_name(name: str) -> str:
     return name[4:] if name.lower().startswith("the ") else name
 
 
-def _fill_person_countries(entities: list[Entity], facts: list[RoleFact]) -> list[Entity]:
-    """Give a titled person with no stated country the one country a nameless phrase of the same
-    role names ("the president of Russia") that no other person with that role already holds."""
-    held = {(e.role.lower(), e.country) for e in entities if e.type == "PERSON" and e.role and e.country}
-    out = []
-    for entity in entities:
-        if entity.type == "PERSON" and entity.role and entity.country is None:
-            options = {f.country for f in facts if f.role == entity.role.lower()} - \
-                {c for r, c in held if r == entity.role.lower()}
-            if len(options) == 1:
-                entity = replace(entity, country=options.pop())
-        out.append(entity)
-    return out
+def fill_person_countries(groups: list[list[Mention]], facts: list[RoleFact]) -> None:
+    """A titled person with no stated country takes the country of a nameless phrase of the same
+    role ("the president of Russia") that comes after the person's first mention, in a sentence
+    that does not name the person, when that country is the only one no other person with the
+    role holds and no other person with the role lacks a country (else it stays unknown)."""
+    people = [g for g in groups if g[0].type == "PERSON" and _first(g, "role")]
+    held = {(_first(g, "role").lower(), _first(g, "country")) for g in people if _first(g, "country")}
+    lacking = Counter(_first(g, "role").lower() for g in people if not _first(g, "country"))
+    for group in people:
+        role = _first(group, "role").lower()
+        if _first(group, "country") or lacking[role] != 1:
+            continue
+        body = [m for m in group if m.span.where == "body"]
+        first = min((m.span.start for m in body), default=-1)
+        sents = {m.sent for m in body}
+        options = {f.country for f in facts if f.role == role and f.where == "body" and f.start > first
+                   and f.sent not in sents} - {c for r, c in held if r == role}
+        if len(options) == 1:
+            group[0].country = options.pop()
+
+
+def _first(group: list[Mention], attr: str) -> str | None:
+    return next((getattr(m, attr) for m in group if getattr(m, attr)), None)
 
 
 # ----------------------------------------------------------------------------- stage
@@ -645,8 +675,8 @@ def extract_entities(doc: "Doc", title_doc: "Doc | None", *, article: Article) -
         facts += title_facts
     groups = group_mentions(mentions)
     groups.sort(key=lambda g: min((m.span.where != "body", m.span.start) for m in g))
-    entities = [to_entity(i, g) for i, g in enumerate(groups, start=1)]
-    return _fill_person_countries(entities, facts)
+    fill_person_countries(groups, facts)
+    return [to_entity(i, g) for i, g in enumerate(groups, start=1)]
 
 
 def find_entity(entities: list[Entity], start: int, end: int, *, where: str = "body") -> Entity | None:
