@@ -146,6 +146,10 @@ from .cli_store import register as _register_store  # noqa: E402
 
 _register_store(main)
 
+from .cli_serve import serve  # noqa: E402
+
+main.add_command(serve)
+
 
 if __name__ == "__main__":
     main()
