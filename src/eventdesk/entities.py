@@ -40,6 +40,7 @@ ACTOR_KINDS = ("country", "region", "demonym", "metonym", "igo", "group")
 ORG_KINDS = ("metonym", "igo", "group")
 PLACE_KINDS = ("country", "region", "capital", "state")
 POSSESSIVE = ("'s", "\u2019s", "'", "\u2019")
+EDGE_PUNCT = "/|\"'()[]{}-\u201c\u201d\u2018\u2019 \n\t"
 DETERMINERS = {"the", "a", "an", "his", "her", "its", "their", "our", "whose"}
 FIXES = "eventdesk_entity_fixes"
 RULER = "eventdesk_gazetteer"
@@ -116,7 +117,7 @@ def _fix_ent(ent: "SpacySpan") -> list["SpacySpan"]:
         if part is None:
             continue
         hit = lookup(part.text)
-        if hit and (hit.kind in ACTOR_KINDS or hit.kind in PLACE_KINDS and part.label_ not in ("PERSON", "GPE")):
+        if hit and (hit.kind in ACTOR_KINDS or hit.kind in PLACE_KINDS and _not_a_name(part)):
             out.append(_relabel(part, hit.type))
         elif hit is None and "CCONJ" in {t.pos_ for t in part} and (pieces := _split_conjuncts(part)):
             out.extend(pieces)
@@ -133,6 +134,15 @@ def _strip_title(span: "SpacySpan") -> "SpacySpan":
         if len(span) > n and span[:n].text.lower() in titles() and span[n].is_title:
             return _strip_title(_label(span[n:], span.label_))
     return span
+
+
+def _not_a_name(span: "SpacySpan") -> bool:
+    """A capital or state the NER called PERSON is a place unless another person's name has it."""
+    if span.label_ != "PERSON":
+        return span.label_ != "GPE"
+    word = span.text.lower()
+    return len(span) == 1 and not any(e.label_ == "PERSON" and len(e) > 1 and word in e.text.lower().split()
+                                      for e in span.doc.ents)
 
 
 def _relabel(span: "SpacySpan", label: str) -> "SpacySpan":
@@ -286,7 +296,15 @@ def _read_people(doc: "Doc", ents: list["SpacySpan"], *, where: Where) -> tuple[
 
 
 def _span(ent: "SpacySpan", where: Where) -> Span:
-    return Span(ent.start_char, ent.end_char, ent.text, where)
+    """The mention's span without stray punctuation or a possessive at its edges (dots stay: "U.S.")."""
+    text, start = ent.text, ent.start_char
+    lead = len(text) - len(text.lstrip(EDGE_PUNCT))
+    text, start = text[lead:], start + lead
+    for tail in POSSESSIVE:
+        if len(text) > len(tail) + 1 and text.endswith(tail):
+            text = text[:-len(tail)]
+    text = text.rstrip(EDGE_PUNCT + ",;:") or text
+    return Span(start, start + len(text), text, where)
 
 
 # ----------------------------------------------------------------------------- titles
@@ -313,6 +331,8 @@ def _title_left(doc: "Doc", ent: "SpacySpan", previous: Title | None) -> Reading
     if reading.country is None:
         reading.country = _country_before(doc, k, floor, reading)
     _fill_role(reading, title, organ)
+    if reading.role and reading.sector is None and reading.country:
+        reading.sector = "GOV"  # "North Korean leader", "Iranian official": a state's
     return reading
 
 
@@ -354,7 +374,8 @@ def _organ_words(doc: "Doc", k: int, floor: int, reading: Reading) -> tuple[list
     words: list[str] = []
     while k >= floor:
         token = doc[k]
-        hit = lookup(token.text) if token.text[:1].isupper() else None
+        clean = token.text.strip("/|\"'([{")
+        hit = lookup(clean) if clean[:1].isupper() else None
         if hit is not None and hit.kind in ORG_KINDS:
             reading.country, reading.sector = reading.country or hit.country, hit.sector
         elif token.ent_type_ in ("GPE", "NORP") or hit is not None:
@@ -518,11 +539,23 @@ def _read_other(doc: "Doc", ent: "SpacySpan", label: str, *, where: Where) -> Me
     sector = hit.sector if hit else _sector_of(text.split(), "org") if label == "ORG" else None
     canonical = hit.name if hit and kind in ("country", "metonym", "igo", "region") else None
     key = _key(type_, text, hit)
+    owner, rest = _owner_prefix(text) if type_ == "ORG" and hit is None else (None, text)
+    if owner is not None:  # "OSCE Minsk Group" is the OSCE's Minsk Group
+        key, sector = (type_, norm(rest)), sector or owner.sector
     mention = Mention(_span(ent, where), type_, text, key, country, None, sector, canonical,
                       tokens=len(ent), sent=ent.sent.start_char)
     _read_group_noun(doc, ent, mention, where=where)
     _inherit_possessor(doc, ent, mention)
     return mention
+
+
+def _owner_prefix(text: str) -> tuple[countries.Hit | None, str]:
+    """ "OSCE Minsk Group" -> (the OSCE, "Minsk Group"): an organisation named with its parent's name."""
+    words = text.split()
+    for n in (2, 1):
+        if len(words) > n + 1 and (owner := lookup(" ".join(words[:n]))) and owner.kind in ("igo", "group"):
+            return owner, " ".join(words[n:])
+    return None, text
 
 
 def _key(type_: str, text: str, hit: countries.Hit | None) -> tuple[str, str]:
@@ -543,11 +576,14 @@ def _leading_country(text: str) -> str | None:
 
 
 def _read_group_noun(doc: "Doc", ent: "SpacySpan", mention: Mention, *, where: Where) -> None:
-    """ "Russian troops" -> a NORP group with sector MIL; "Hamas militants" -> Hamas gets REB."""
+    """ "Russian troops" -> a NORP group with sector MIL; "Hamas militants" -> Hamas gets REB;
+    "the KCNA news agency" -> KCNA gets JRN."""
     end = ent.end
     for n in (2, 1):
-        if end + n <= len(doc) and (found := sector_words().get(doc[end:end + n].text.lower())) \
-                and found[1] in ("group", "both") and doc[end].pos_ in ("NOUN", "PROPN", "ADJ"):
+        found = sector_words().get(doc[end:end + n].text.lower()) if end + n <= len(doc) else None
+        if found is None or doc[end].pos_ not in ("NOUN", "PROPN", "ADJ"):
+            continue
+        if found[1] in ("group", "both") or mention.type == "ORG":
             mention.sector = found[0]
             if mention.type in ("NORP", "GPE"):
                 whole = doc[ent.start:end + n]
@@ -592,8 +628,8 @@ def _join_surnames(mentions: list[Mention]) -> None:
                 by_part.setdefault(part, set()).add(m.key)
             by_part.setdefault(" ".join(words[-2:]), set()).add(m.key)
     for m in mentions:
-        keys = by_part.get(norm(m.name))
-        if m.tokens <= 2 and keys and len(keys) == 1 and m.key not in keys and _may_be_person(m):
+        keys = by_part.get(norm(m.name), set()) - {m.key}
+        if m.tokens <= 2 and len(keys) == 1 and _may_be_person(m):
             m.key, m.type = next(iter(keys)), "PERSON"
 
 
