@@ -98,6 +98,7 @@ def test_body_dateline_stays_in_body():
     ("He said the odds were 50/50 and/or worse.", None),
     ("The ratio is 3 /4 of the total.", None),
     ("Prices rose on Friday. (Reuters)", None),
+    ("GDP grew five percent last year (source: World Bank)", None),  # a cited source is text
 ])
 def test_caption(line, caption):
     assert read_caption(line) == caption

@@ -161,7 +161,7 @@ def _check_body(body: str, *, max_chars: int) -> None:
 
 def _too_large(what: str, limit: int, *, unit: str) -> InputError:
     return InputError(f"{what}, over the limit of {limit:,} {unit}; split it into articles "
-                      "or raise the limit (max_chars / max_input)", reason="too_large")
+                      "(or, from Python, raise parse_article's max_chars / max_input)", reason="too_large")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffd\ufffe\uffff]")
@@ -626,10 +626,17 @@ def read_body_dateline(paragraph: str) -> Reading:
 
 @cache
 def _caption_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    words = "|".join(sorted((re.escape(w) for w in _lines("parse_caption_words.txt")), key=len,
-                            reverse=True))
-    tail = re.compile(r"\s*\((?:[A-Z][\w.&-]*\s+)?(?:" + words + r")\b[^()]{0,80}\)\s*$", re.I)
-    credit = re.compile(r"^\(?(?:" + words + r")(?:\s+(?:by|credit))?\s*:\s*\S.{0,80}$", re.I)
+    """(a caption's credit tail in brackets, a whole credit line), from parse_caption_words.tsv."""
+    rows = [line.split("\t") for line in _lines("parse_caption_words.tsv")]
+
+    def alternation(kinds: set[str]) -> str:
+        found = sorted((re.escape(r[0].strip()) for r in rows if r[-1].strip() in kinds), key=len,
+                       reverse=True)
+        return "|".join(found)
+    tail = re.compile(r"\s*\((?:[A-Z][\w.&-]*\s+)?(?:" + alternation({"both"})
+                      + r")\b[^()]{0,80}\)\s*$", re.I)
+    credit = re.compile(r"^\(?(?:" + alternation({"both", "line"})
+                        + r")(?:\s+(?:by|credit))?\s*:\s*\S.{0,80}$", re.I)
     return tail, credit
 
 
