@@ -151,6 +151,8 @@ def read_arguments(token: "Token", rule: TriggerRule, index: TextIndex) -> Argum
     """Actors, recipients, mediators and place of the event ``token`` triggers."""
     args = Arguments()
     with_role = rule.with_role or ("A" if load_lexicon().types[rule.type].reciprocal else "R")
+    if token.dep_ == "compound":  # "a mediation effort between X and Y"
+        token = token.head
     if token.pos_ == "VERB":
         _verb_arguments(token, rule, with_role, index, args)
     else:

@@ -112,20 +112,26 @@ def cue_set(name: str) -> frozenset[str]:
 
 
 def near_words(token: "Token") -> set[str]:
-    """Lemmas (and ``@dep`` markers) of a token's dependents and their dependents."""
+    """Lemmas (and ``@dep`` markers) of a token's dependents, reaching through
+    prepositions and objects ("a stash of firearms", "took to the streets")."""
     out: set[str] = set()
-    for child in token.children:
-        out.update((child.lemma_.lower(), child.lower_, "@" + child.dep_))
-        if child.dep_ in REACH_THROUGH:
-            for grand in child.children:
-                out.update((grand.lemma_.lower(), grand.lower_))
+    todo = [(child, 0) for child in token.children]
+    while todo:
+        node, depth = todo.pop()
+        out.update((node.lemma_.lower(), node.lower_))
+        if depth == 0:
+            out.add("@" + node.dep_)
+        if depth < 2 and (depth == 0 and node.dep_ in REACH_THROUGH or node.dep_ in ("prep", "pobj")):
+            todo += [(grand, depth + 1) for grand in node.children]
     return out
 
 
 def match_rule(token: "Token") -> TriggerRule | None:
     """The trigger rule that fires on ``token``, or None."""
     pos = "V" if token.pos_ in VERB_POS else "N" if token.pos_ in NOUN_POS else None
-    if pos is None or (pos == "V" and token.dep_ == "amod") or token.dep_ == "compound":
+    if pos is None or (pos == "V" and token.dep_ == "amod"):
+        return None
+    if token.dep_ == "compound" and token.head.lemma_.lower() not in cue_set("trigger_compound_heads"):
         return None
     rules = load_lexicon().rules
     lemma = token.lemma_.lower()

@@ -121,15 +121,19 @@ def _trigger_extent(token: "Token", rule: TriggerRule) -> tuple[int, int]:
 
 
 def _natural_cause(token: "Token", rule: TriggerRule) -> bool:
-    """ "The earthquake killed 20", "died in a flood": harm with no one behind it."""
+    """ "The earthquake killed 20", "died in a flood", "killed when a plant exploded"."""
     if rule.type != "ASSAULT" or rule.pos != "V":
         return False
-    causes = cue_set("nonagent_subjects")
-    for child in token.children:
-        if child.dep_ in ("nsubj", "agent") and _head_or_pobj_lemma(child) & causes:
-            return True
-        if child.dep_ == "prep" and child.lower_ in ("in", "by") and _head_or_pobj_lemma(child) & causes:
-            return True
+    causes, accidents = cue_set("nonagent_subjects"), cue_set("accident_verbs")
+    nodes = [token] + ([token.head] if token.dep_ in ("advcl", "conj", "xcomp") else [])
+    for node in nodes:
+        for child in node.children:
+            if child.dep_ in ("nsubj", "agent") and _head_or_pobj_lemma(child) & causes:
+                return True
+            if child.dep_ == "prep" and child.lower_ in ("in", "by") and _head_or_pobj_lemma(child) & causes:
+                return True
+            if child.dep_ == "advcl" and child.lemma_.lower() in accidents:
+                return True
     return False
 
 
@@ -241,18 +245,42 @@ def _clause_path(token: "Token") -> list["Token"]:
 
 def _set_modality(cand: Candidate, token: "Token", index: TextIndex) -> None:
     path = _clause_path(token)
+    said = _said(path, cand)
     cand.negated = _negated(token, path)
-    future, maybe = _future_or_maybe(token, path)
-    if future and cand.type in COOPERATIVE_FUTURE:
+    future, maybe, intent, must = _future_or_maybe(path, said=said)
+    cooperative = load_lexicon().types[cand.type].quad.endswith("cooperation")
+    if cand.negated and cooperative and cand.type != "AGREE" or cand.negated and cand.type == "AGREE" and said:
+        _recode(cand, "REJECT", "12", "REJECT")  # "will not accept", "failed to reach agreement"
+        cand.negated = False
+    elif must and said and cand.type not in ("REQUEST", "THREATEN"):
+        _recode(cand, "REQUEST", "10", "REQUEST")  # "X must cooperate", said Y
+    elif (future or intent) and cand.type in COOPERATIVE_FUTURE:
         cand.type, cand.cameo, cand.mode = "AGREE", "03", None
     elif future and cand.type == "RETREAT":
         cand.type, cand.cameo = "CONCEDE", "08"
-    elif (future or maybe) and cand.type in CONFLICT_ACTS and _said(token, path, cand):
-        table = load_lexicon().cues["content_mode"]["THREATEN"]
-        cand.mode = table.get(f"{cand.type}:{cand.mode}") or table.get(cand.type)
-        cand.type, cand.cameo = "THREATEN", "13"
+    elif (future or maybe) and cand.type in CONFLICT_ACTS and said:
+        _recode(cand, "THREATEN", "13", "THREATEN")
     else:
-        cand.hypothetical = future or maybe
+        cand.hypothetical = future or maybe or intent
+    _crowd_request(cand, token)
+
+
+def _recode(cand: Candidate, new_type: str, cameo: str, table_name: str) -> None:
+    table = load_lexicon().cues["content_mode"][table_name]
+    cand.mode = table.get(f"{cand.type}:{cand.mode}") or table.get(cand.type) or table.get("*")
+    cand.type, cand.cameo = new_type, cameo
+
+
+def _crowd_request(cand: Candidate, token: "Token") -> None:
+    """Protesters' demands are what the protest is about: PROTEST, not REQUEST (manual 3.12.2)."""
+    if cand.type != "REQUEST":
+        return
+    crowd = cue_set("crowd_nouns")
+    heads = [c for c in token.children if c.dep_ in ("nsubj", "agent")]
+    if token.dep_ in ("acl", "relcl"):
+        heads.append(token.head)
+    if any(h.lemma_.lower() in crowd for h in heads):
+        cand.type, cand.cameo, cand.mode = "PROTEST", "14", "demo"
 
 
 def _negated(token: "Token", path: list["Token"]) -> bool:
@@ -265,28 +293,29 @@ def _negated(token: "Token", path: list["Token"]) -> bool:
     return any(node.lemma_.lower() in governors for node in path[len(own):len(own) + 3])
 
 
-def _future_or_maybe(token: "Token", path: list["Token"]) -> tuple[bool, bool]:
-    future = maybe = False
-    intent = cue_set("intent_governors")
+def _future_or_maybe(path: list["Token"], *, said: bool) -> tuple[bool, bool, bool, bool]:
+    """(future, modal or conditional, intended, obligation) for the clause path of a trigger."""
+    future = maybe = intent = must = False
+    intents = cue_set("intent_governors")
     for n, node in enumerate(path):
         for child in node.children:
             word = child.lower_
-            if child.dep_ in ("aux", "auxpass") and word in cue_set("future_aux"):
-                future = True
-            elif child.dep_ in ("aux", "auxpass") and word in cue_set("modals"):
-                maybe = True
+            if child.dep_ in ("aux", "auxpass"):
+                future |= word in cue_set("future_aux") or (said and word in cue_set("reported_future"))
+                maybe |= word in cue_set("modals") and not (said and word in cue_set("reported_future"))
+                must |= word in cue_set("obligation")
             elif child.dep_ == "mark" and word in cue_set("conditional_marks"):
                 maybe = True
             elif n == 0 and child.dep_ == "amod" and child.lemma_.lower() in cue_set("future_adjectives"):
                 future = True
-        if n > 0 and node.lemma_.lower() in intent and node.pos_ in ("VERB", "ADJ", "NOUN"):
-            maybe = True
+        if n > 0 and node.lemma_.lower() in intents and node.pos_ in ("VERB", "ADJ", "NOUN"):
+            intent = True
         if node.lemma_.lower() in cue_set("reporting_verbs"):
             break
-    return future, maybe
+    return future, maybe, intent, must
 
 
-def _said(token: "Token", path: list["Token"], cand: Candidate) -> bool:
+def _said(path: list["Token"], cand: Candidate) -> bool:
     """Stated by someone: inside a quote, or under a reporting verb."""
     reporting = cue_set("reporting_verbs")
     return cand.quote is not None or any(n.lemma_.lower() in reporting for n in path[1:])
