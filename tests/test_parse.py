@@ -5,7 +5,6 @@ import codecs
 import collections
 import json
 import re
-import sys
 import time
 
 import pytest
@@ -17,7 +16,7 @@ from eventdesk.errors import InputError
 from eventdesk.model import Article, ArticleInput
 from eventdesk.parse import (
     decode_bytes, input_from_bytes, input_from_json_line, looks_like_html, parse_article,
-    read_body_dateline, read_caption, read_dateline, read_related_label, read_text, to_input)
+    read_body_dateline, read_caption, read_dateline, read_related_label, to_input)
 
 WORD = re.compile(r"\w+")
 
