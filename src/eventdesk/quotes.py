@@ -656,7 +656,7 @@ def _speaker_of(tx: _Text, q: Found, state: _Speakers, para: int) -> tuple[str |
     if q.speaker_token is None:
         assert q.speaker is not None
         span = Span(q.speaker[0], q.speaker[1], tx.text[q.speaker[0]:q.speaker[1]])
-        entity = find_entity(state.entities, span.start, span.end)
+        entity = find_entity(state.entities, span.start, span.end) or _same_name(state, span)
         return (entity.id if entity else None), span
     return _speaker_from_token(tx, tx.doc[q.speaker_token], state)
 
@@ -689,7 +689,7 @@ def _phrase(tx: _Text, head: "Token", *, full: bool) -> tuple[int, int]:
             first = min(first, child.left_edge.i)
     last = head.i
     for child in head.rights:
-        if child.dep_ in ("flat", "compound") or (full and child.dep_ == "prep" and child.i == last + 1):
+        if child.dep_ in ("flat", "compound") or (full and child.dep_ in ("prep", "amod") and child.i == last + 1):
             last = max(last, child.right_edge.i)
     return tx.doc[first].idx, tx.doc[last].idx + len(tx.doc[last])
 
@@ -701,15 +701,25 @@ def _named_speaker(tx: _Text, head: "Token", state: _Speakers) -> Entity:
         first -= 1
     start, end = tx.doc[first].idx, head.idx + len(head)
     span = Span(start, end, tx.text[start:end])
-    for entity in reversed(state.entities):
-        if entity.type in ("PERSON", "ORG") and entity.name.split()[-1].lower() == head.lower_:
-            state.entities = with_mention(state.entities, entity.id, span)
-            return entity
+    same = _same_name(state, span)
+    if same is not None:
+        return same
     words = {w.lower() for w in span.text.split()}
     kind = "ORG" if words & org_words() else "PERSON"
     entity = Entity(id=_next_id(state.entities), name=span.text, type=kind, mentions=(span,))
     state.entities = [*state.entities, entity]
     return entity
+
+
+def _same_name(state: _Speakers, span: Span) -> Entity | None:
+    """The last person or organisation named like ``span`` ("PENCE", "Schiff"), which then gets
+    ``span`` as a mention."""
+    last = span.text.split()[-1].lower() if span.text.split() else ""
+    for entity in reversed(state.entities):
+        if entity.type in ("PERSON", "ORG") and entity.name.split() and entity.name.split()[-1].lower() == last:
+            state.entities = with_mention(state.entities, entity.id, span)
+            return entity
+    return None
 
 
 def _next_id(entities: list[Entity]) -> str:
