@@ -87,7 +87,7 @@ def _head_entities(head: "Token", index: TextIndex, depth: int) -> list[str]:
     found = [e for c in head.children if c.dep_ in MODIFIERS for e in _modifier_entities(c, index)]
     if own is not None:
         return [own, *_listed(head, index), *(e for e in found if e != own and _is_group(head, own, index))]
-    if found or depth >= 2:
+    if found or depth >= 3:
         return found
     for child in head.children:
         if child.dep_ == "prep" and child.lower_ in cue_set("actor_of_preps"):
@@ -111,8 +111,12 @@ def _listed(head: "Token", index: TextIndex) -> list[str]:
 
 
 def _modifier_entities(child: "Token", index: TextIndex) -> list[str]:
+    """Entities of a modifier: "Burmese troops", "US Predator attacks", "Vietnamese-led forces"."""
     if child.i in index.entity_at:
         return [index.entity_at[t.i] for t in (child, *child.conjuncts) if t.i in index.entity_at]
+    if child.dep_ == "compound" or child.lemma_.lower() == "lead":
+        return [index.entity_at[g.i] for g in child.children
+                if g.dep_ in ("compound", "npadvmod", "amod") and g.i in index.entity_at]
     return []
 
 
@@ -188,13 +192,16 @@ def _verb_arguments(token: "Token", rule: TriggerRule, with_role: str, index: Te
 def _inherited_subject(token: "Token", index: TextIndex) -> list[str]:
     """The subject a verb shares with the verb it depends on ("agreed to meet", "officials meeting")."""
     head = token.head
-    if token.dep_ in ("xcomp", "conj") and head is not token:
+    if head.pos_ == "ADJ" and head.dep_ in ("acomp", "xcomp") and token.dep_ == "xcomp":
+        head = head.head  # "France is ready to contribute"
+    shares = token.dep_ in ("xcomp", "conj") or (token.dep_ == "advcl" and token.tag_ in ("VBG", "VB"))
+    if shares and head is not token:
         for child in head.children:
             if child.dep_ in SUBJECTS:
                 return np_entities(child, index)
             if child.dep_ == "agent":
                 return _pobj_entities(child, index)
-        return _inherited_subject(head, index) if head.dep_ in ("xcomp", "conj") else []
+        return _inherited_subject(head, index) if head.dep_ in ("xcomp", "conj", "advcl") else []
     if token.dep_ == "acl" and token.tag_ == "VBG":
         return np_entities(head, index)
     return []

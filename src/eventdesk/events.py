@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .counts import read_counts
-from .event_args import Arguments, TextIndex, frame_verb, index_text, quote_at, read_arguments
+from .event_args import (Arguments, TextIndex, frame_verb, index_text, np_entities, quote_at,
+                         read_arguments)
 from .event_lexicon import TriggerRule, cue_set, load_lexicon, match_rule, near_words, phrase_in
 from .event_merge import merge_candidates
 from .model import Article, Count, Entity, Event, Place, Quote, Span, TimeExpr
@@ -253,7 +254,8 @@ def _set_modality(cand: Candidate, token: "Token", index: TextIndex) -> None:
         _recode(cand, "REJECT", "12", "REJECT")  # "will not accept", "failed to reach agreement"
         cand.negated = False
     elif must and said and cand.type not in ("REQUEST", "THREATEN"):
-        _recode(cand, "REQUEST", "10", "REQUEST")  # "X must cooperate", said Y
+        _recode(cand, "REQUEST", "10", "REQUEST")  # "X must cooperate", said Y: Y asks X
+        cand.args.recipients, cand.args.actors = list(cand.args.actors), _speaker(path, cand, index)
     elif (future or intent) and cand.type in COOPERATIVE_FUTURE:
         cand.type, cand.cameo, cand.mode = "AGREE", "03", None
     elif future and cand.type == "RETREAT":
@@ -263,6 +265,18 @@ def _set_modality(cand: Candidate, token: "Token", index: TextIndex) -> None:
     else:
         cand.hypothetical = future or maybe or intent
     _crowd_request(cand, token)
+
+
+def _speaker(path: list["Token"], cand: Candidate, index: TextIndex) -> list[str]:
+    """Who states the clause: the quote's speaker, or the subject of the reporting verb above it."""
+    quote = next((q for q in index.quotes if q.id == cand.quote), None)
+    if quote is not None and quote.speaker:
+        return [quote.speaker]
+    reporting = cue_set("reporting_verbs")
+    for node in path[1:]:
+        if node.lemma_.lower() in reporting:
+            return [e for c in node.children if c.dep_ in ("nsubj", "agent") for e in np_entities(c, index)]
+    return []
 
 
 def _recode(cand: Candidate, new_type: str, cameo: str, table_name: str) -> None:
