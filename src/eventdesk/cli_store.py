@@ -111,7 +111,7 @@ def _filter_options(*names: str) -> Callable[[Callable[..., Any]], Callable[...,
 
 def _filters(options: dict[str, Any]) -> Any:
     from .store import Filters
-    values = {k: options.get(k) for k in ("since", "until", "actor_country", "recipient_country",
+    values: dict[str, Any] = {k: options.get(k) for k in ("since", "until", "actor_country", "recipient_country",
                                           "entity", "place", "search", "article")}
     return Filters(type=options.get("type_"), cursor=options.get("cursor"), **values)
 

@@ -8,7 +8,7 @@ and renamed, so a killed export never leaves a half file under the real name.
 from __future__ import annotations
 
 import csv
-import json
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,13 +31,17 @@ def export_table(store: Store, table: str, path: str | Path, *, format: Format,
     if format not in FORMATS:
         raise ConfigError(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}",
                           reason="unknown_format")
-    columns, chunks = store.iter_rows(table, filters, with_body=with_body)
-    columns, chunks = columns[1:], (_drop_key(c) for c in chunks)  # the key is internal
     target = Path(path)
     temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
-        writer = {"jsonl": _write_jsonl, "csv": _write_csv, "parquet": _write_parquet}[format]
-        count = writer(temporary, columns, chunks)
+        if format == "csv":
+            columns, chunks = store.iter_rows(table, filters, with_body=with_body)
+            count = _write_csv(temporary, columns[1:], (_drop_key(c) for c in chunks))
+        else:
+            chunk = 2_000 if table == "articles" else 50_000  # bodies are large
+            columns, lines = store.iter_json(table, filters, with_body=with_body, chunk=chunk)
+            writer = _write_jsonl if format == "jsonl" else _write_parquet
+            count = writer(temporary, columns, lines)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
@@ -48,21 +52,12 @@ def _drop_key(chunk: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return [row[1:] for row in chunk]
 
 
-def plain_value(value: Any, column: Column) -> Any:
-    """A stored value as it goes into JSON and CSV: 0/1 flags become booleans."""
-    if column.kind == "bool" and value is not None:
-        return bool(value)
-    return value
-
-
-def _write_jsonl(path: Path, columns: list[Column], chunks: Iterator[list[tuple[Any, ...]]]) -> int:
+def _write_jsonl(path: Path, columns: list[Column], chunks: Iterator[list[str]]) -> int:
     count = 0
     with path.open("w", encoding="utf-8") as out:
-        for chunk in chunks:
-            for row in chunk:
-                record = {c.name: plain_value(v, c) for c, v in zip(columns, row)}
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            count += len(chunk)
+        for lines in chunks:
+            out.write("\n".join(lines) + "\n")
+            count += len(lines)
     return count
 
 
@@ -97,27 +92,19 @@ def arrow_schema(columns: list[Column]) -> Any:
     return pa.schema([pa.field(c.name, types[c.kind]) for c in columns])
 
 
-def _arrow_batch(columns: list[Column], chunk: list[tuple[Any, ...]], schema: Any) -> Any:
-    import pyarrow as pa
-
-    arrays = []
-    for index, column in enumerate(columns):
-        values = [row[index] for row in chunk]
-        if column.kind == "bool":
-            arrays.append(pa.array(values, type=pa.int8()).cast(pa.bool_()))
-        else:
-            arrays.append(pa.array(values, type=schema.field(index).type))
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
-
-
-def _write_parquet(path: Path, columns: list[Column],
-                   chunks: Iterator[list[tuple[Any, ...]]]) -> int:
+def _write_parquet(path: Path, columns: list[Column], chunks: Iterator[list[str]]) -> int:
+    """JSON objects built by SQLite -> Arrow's (C++, multi-threaded) JSON reader -> Parquet."""
+    import pyarrow.json as pj
     import pyarrow.parquet as pq
 
     schema = arrow_schema(columns)
+    options = pj.ParseOptions(explicit_schema=schema, newlines_in_values=False)
     count = 0
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
-        for chunk in chunks:
-            writer.write_batch(_arrow_batch(columns, chunk, schema))
-            count += len(chunk)
+        for lines in chunks:
+            data = ("\n".join(lines) + "\n").encode("utf-8")
+            table = pj.read_json(io.BytesIO(data), parse_options=options,
+                                 read_options=pj.ReadOptions(block_size=1 << 24))
+            writer.write_table(table.select(schema.names).cast(schema))
+            count += len(lines)
     return count

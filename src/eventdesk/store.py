@@ -352,6 +352,16 @@ def _quote_name(name: str) -> str:
     return f'"{name}"'
 
 
+def _json_expr(column: Column) -> str:
+    """The value of ``column`` (selected under its name) as json_object should embed it."""
+    name = _quote_name(column.name)
+    if column.kind == "bool":
+        return f"CASE WHEN {name} IS NULL THEN NULL WHEN {name} THEN json('true') ELSE json('false') END"
+    if column.kind == "str":
+        return f"('' || {name})"  # a plain string, even when the value came from json_*()
+    return name
+
+
 # --- rows from eventdesk/1 objects ------------------------------------------------------
 
 def _in_title(span: dict[str, Any] | None) -> int:
@@ -390,7 +400,7 @@ def event_row(event: dict[str, Any], entities: dict[str, dict[str, Any]],
     sentence = event.get("sentence") or {}
     first_actor = actors[0] if actors else {}
     first_recipient = recipients[0] if recipients else {}
-    dead = counts.get("dead") if isinstance(counts.get("dead"), dict) else {}
+    dead: dict[str, Any] = counts["dead"] if isinstance(counts.get("dead"), dict) else {}
     return {
         "type": event.get("type") or "UNKNOWN", "mode": event.get("mode"),
         "contexts": "; ".join(event.get("contexts") or []) or None,
@@ -863,6 +873,24 @@ class Store:
             while rows := cursor.fetchmany(chunk):
                 yield rows
         return columns, chunks()
+
+    def iter_json(self, table: str, filters: Filters | None = None, *, with_body: bool = False,
+                  chunk: int = 50_000) -> tuple[list[Column], Iterator[list[str]]]:
+        """All rows of ``table`` as JSON object strings built by SQLite (no key column):
+        the fast path for JSONL and Parquet exports (one Python object per row, not per value)."""
+        columns = list(TABLES[table][0]) if table in TABLES else []
+        if with_body and table == "articles":
+            columns.append(_BODY)
+        sql, params = select_sql(table, filters or Filters(), columns=columns or None,
+                                 paged=False)
+        fields = ", ".join(f"'{c.name}', {_json_expr(c)}" for c in columns[1:])
+        cursor = self.conn.execute(f"SELECT json_object({fields}) FROM ({sql})", params)
+        cursor.row_factory = None  # type: ignore[assignment]
+
+        def chunks() -> Iterator[list[str]]:
+            while rows := cursor.fetchmany(chunk):
+                yield [r[0] for r in rows]
+        return columns[1:], chunks()
 
     def extraction(self, identity: str) -> dict[str, Any] | None:
         """The stored eventdesk/1 object of one article, rebuilt from its rows."""
