@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from eventdesk.batch import ingest
+from eventdesk.batch import Job, ingest
 from eventdesk.sources import FetchOptions, read_inputs
 from eventdesk.store import Store
 
@@ -319,3 +319,24 @@ def test_ctrl_c_stops_cleanly_after_the_current_batch(big_corpus, tmp_path):
     with Store(db) as store:
         assert store.conn.execute("SELECT status FROM runs").fetchone()[0] == "interrupted"
         assert store.counts()["articles"] < TOTAL
+
+
+def test_a_record_the_store_cannot_take_fails_alone(tmp_path):
+    from eventdesk.batch import Summary, _write
+    from eventdesk.model import ArticleInput
+    from test_store import rich_extraction
+
+    good = rich_extraction("ok-1").to_json()
+    bad = rich_extraction("bad-1").to_json()
+    del bad["events"][0]["id"]  # a malformed record from a buggy stage
+    jobs = [Job("ok-1", "h1", ArticleInput(id="ok-1", text="x")),
+            Job("bad-1", "h2", ArticleInput(id="bad-1", text="y"))]
+    failures = []
+    summary = Summary()
+    with Store(tmp_path / "s.db") as store:
+        run_id = store.start_run(command="test", model="none", version="0")
+        _write(store, jobs, [good, bad], summary=summary, run_id=run_id,
+               on_failure=lambda f, i: failures.append(f))
+        assert [r["article_id"] for r in store.articles().rows] == ["ok-1"]
+        check_complete(store.path)
+    assert summary.stored == 1 and [f.reason for f in failures] == ["store_error"]

@@ -9,8 +9,10 @@ stored; SIGKILL at any moment loses at most the uncommitted batch, which a rerun
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -30,6 +32,7 @@ from .store import Store, identity_of, input_hash
 BATCH_CHARS = 50_000  # characters per batch sent to a worker and committed at once
 
 _worker_model = DEFAULT_MODEL
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,12 +176,34 @@ def ingest(items: Iterable[Item], store: Store, *, workers: int = 1, model: str 
 def _write(store: Store, batch: list[Job], records: list[dict[str, Any]], *, summary: Summary,
            run_id: int, on_failure: Callable[[Failure, str | None], None]) -> None:
     good = [(r, job.identity, job.text_hash) for job, r in zip(batch, records) if "error" not in r]
-    for status in store.add_many(good, run_id=run_id):
-        setattr(summary, status, getattr(summary, status) + 1)
+    try:
+        statuses = store.add_many(good, run_id=run_id)
+    except (KeyError, TypeError, ValueError, sqlite3.IntegrityError):
+        statuses = _add_one_by_one(store, good, run_id=run_id, on_failure=on_failure)
+    for status in statuses:
+        if status != "failed":
+            setattr(summary, status, getattr(summary, status) + 1)
     for job, record in zip(batch, records):
         if "error" in record:
             error = record["error"]
             on_failure(Failure(job.identity, error["reason"], error["message"]), job.identity)
+
+
+def _add_one_by_one(store: Store, good: list[tuple[dict[str, Any], str, str]], *, run_id: int,
+                    on_failure: Callable[[Failure, str | None], None]) -> list[str]:
+    """A batch the store refused as a whole: store each article alone, record the bad ones."""
+    statuses: list[str] = []
+    for record, identity, text_hash in good:
+        try:
+            statuses.append(store.add(record, identity=identity, text_hash=text_hash,
+                                      run_id=run_id))
+        except (KeyError, TypeError, ValueError, sqlite3.IntegrityError) as exc:
+            log.exception("cannot store %r", identity)
+            on_failure(Failure(identity, "store_error",
+                               f"the extraction could not be stored ({type(exc).__name__}: "
+                               f"{exc}); please report this with the article"), identity)
+            statuses.append("failed")
+    return statuses
 
 
 def _run(work: Iterator[list[Job]], *, workers: int, model: str,

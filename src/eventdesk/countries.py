@@ -179,8 +179,8 @@ def _place_hit(key: str, *, acronym: bool = False) -> Hit | None:
     if acronym:
         return None
     if key in regions():
-        code, disputed, name = regions()[key]
-        return Hit("region", code, "GPE", "PRE" if disputed else None, name)
+        region, disputed, name = regions()[key]
+        return Hit("region", region, "GPE", "PRE" if disputed else None, name)
     if key in capitals():
         code, name = capitals()[key]
         return Hit("capital", code, "GPE", None, name)

@@ -144,7 +144,7 @@ def frame_verb(token: "Token") -> "Token | None":
         if head.lower_ not in ("in", "on", "into", "to"):
             return None
         head = head.head
-    if head is token or head.pos_ not in ("VERB", "AUX") or head.lemma_.lower() not in light:
+    if head.i == token.i or head.pos_ not in ("VERB", "AUX") or head.lemma_.lower() not in light:
         return None
     if token.dep_ in ("dobj", "attr", "pobj", "nsubj", "nsubjpass", "oprd", "conj"):
         return head
@@ -195,7 +195,7 @@ def _inherited_subject(token: "Token", index: TextIndex) -> list[str]:
     if head.pos_ == "ADJ" and head.dep_ in ("acomp", "xcomp") and token.dep_ == "xcomp":
         head = head.head  # "France is ready to contribute"
     shares = token.dep_ in ("xcomp", "conj") or (token.dep_ == "advcl" and token.tag_ in ("VBG", "VB"))
-    if shares and head is not token:
+    if shares and head.i != token.i:
         for child in head.children:
             if child.dep_ in SUBJECTS:
                 return np_entities(child, index)
@@ -234,7 +234,7 @@ def _frame_arguments(token: "Token", verb: "Token", rule: TriggerRule, with_role
                      index: TextIndex, args: Arguments) -> None:
     inverse = verb.lemma_.lower() in cue_set("inverse_light_verbs")
     for child in verb.children:
-        if child is token:
+        if child.i == token.i:
             continue
         if child.dep_ in SUBJECTS and token.dep_ not in ("nsubj",):
             args.add("R" if inverse else "A", np_entities(child, index))

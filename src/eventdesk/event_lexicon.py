@@ -139,7 +139,7 @@ def match_rule(token: "Token") -> TriggerRule | None:
     if not candidates:
         return None
     near = near_words(token)
-    head = {token.head.lemma_.lower()} if token.head is not token else set()
+    head = {token.head.lemma_.lower()} if token.head.i != token.i else set()
     for rule in candidates:
         if rule.requires and not (rule.requires & near):
             continue

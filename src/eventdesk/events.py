@@ -181,7 +181,7 @@ def _retype(outer: Candidate) -> None:
     if "commissive" in outer.rule.flags and quads[content].endswith("conflict") and content != "REQUEST":
         outer.type, outer.cameo, outer.mode = "THREATEN", "13", None
     table = load_lexicon().cues["content_mode"].get(outer.type, {})
-    mode = table.get(f"{content}:{outer.content_mode}") or table.get(content) or table.get("*")
+    mode = table.get(f"{content}:{outer.content_mode}") or table.get(content)
     if outer.mode is None and mode:
         outer.mode = mode
 
@@ -237,7 +237,7 @@ def _clause_path(token: "Token") -> list["Token"]:
     node = path[-1]
     reporting = cue_set("reporting_verbs")
     for _ in range(5):
-        if node.head is node or node.lemma_.lower() in reporting:
+        if node.head.i == node.i or node.lemma_.lower() in reporting:
             break
         node = node.head
         path.append(node)
@@ -366,7 +366,7 @@ def _set_date(cand: Candidate, token: "Token", index: TextIndex, times: list[Tim
             if time is not None and time.kind in ("date", "time") and time.value and ISO_DATE.match(time.value):
                 cand.date, cand.date_source = time.value[:10], "clause"
                 return
-        node = node.head if node.dep_ in CLIMB_DEPS and node.head is not node else None
+        node = node.head if node.dep_ in CLIMB_DEPS and node.head.i != node.i else None
     quote = next((q for q in index.quotes if q.id == cand.quote), None)
     if quote is not None and quote.date:
         cand.date, cand.date_source = quote.date[:10], "quote"
@@ -383,7 +383,8 @@ def _set_mode_and_contexts(cand: Candidate, token: "Token", sent: "SpacySpan") -
         scope = lemmas
         if cand.type in ("REQUEST", "REJECT"):
             scope = [token.doc[i].lemma_.lower() for i in sorted(_content_tokens(token))]
-        cand.mode = next((mode for mode, cues in lex.modes.get(cand.type, ()) if phrase_in(cues, scope)), None)
+        cand.mode = next((mode for mode, cues in lex.modes.get(cand.type, ()) if phrase_in(cues, scope)),
+                         lex.cues["content_mode"].get(cand.type, {}).get("*"))
     cand.contexts = tuple(name for name, cues in lex.contexts if phrase_in(cues, lemmas))
 
 

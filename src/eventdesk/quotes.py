@@ -331,6 +331,7 @@ def _cue_after(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | None
     doc, first = tx.doc, tx.first_at(marked.end)
     if not marked.closed:
         return None, None
+    full_stop = tx.text[marked.inner_start:marked.inner_end].rstrip().endswith(".")
     for i in range(first, min(len(doc), first + MAX_ATTRIBUTION_TOKENS)):
         token = doc[i]
         if not _is_cue(token):
@@ -340,7 +341,9 @@ def _cue_after(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | None
         subject = _subject(token)
         if subject is None or subject.idx < marked.end:
             subject = _inverted_subject(doc, token)
-        if subject is not None and _only_attribution(doc, first, token):
+        # after '"...."' a cue with words of its own ('X said Y ...') starts a new sentence
+        new_claim = full_stop and any(c.dep_ in ("ccomp", "xcomp", "dobj") for c in token.rights)
+        if subject is not None and not new_claim and _only_attribution(doc, first, token):
             return token, subject
         break
     return None, None

@@ -123,14 +123,17 @@ def _pieces() -> dict[str, str]:
     lex = _lexicon()
     months = lex["months"]
     full_months = [m for m in months if len(m) > 4 or m in ("May", "June", "July")]
+    short_months = [m for m in months if m not in full_months]
+    weekdays = lex["weekdays"]
+    full_weekdays = [w for w in weekdays if w.endswith("day")]
     number_words = _alt(w for w in lex["numbers"] if w not in ("a", "an"))
     num = (rf"(?:\d+(?:\.\d+)?|{number_words}(?:[\s-]+{number_words})*"
            rf"(?:\s+and\s+(?:a\s+)?half)?|\ban?\b|{_alt(lex['vague_numbers'])})")
     return {
         "MONTH": rf"\b{_alt(full_months, case=True)}\b",
-        "MON": rf"\b{_alt(months, case=True)}\b\.?",
-        "WD": rf"\b{_alt([w for w in lex['weekdays'] if len(w) > 4], case=True)}\b",
-        "WDA": rf"\b{_alt(lex['weekdays'], case=True)}\b\.?",
+        "MON": rf"\b(?:{_alt(full_months, case=True)}\b|{_alt(short_months, case=True)}\b\.?)",
+        "WD": rf"\b{_alt(full_weekdays, case=True)}\b",
+        "WDA": rf"\b(?:{_alt(full_weekdays, case=True)}\b|{_alt(set(weekdays) - set(full_weekdays), case=True)}\b\.?)",
         "DAY": r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?![\d:])",
         "YEAR": r"(?:1[0-9]|20)\d\d(?![\d,]\d|%)",
         "NUM": num,
@@ -173,8 +176,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("this_pod", r"(?P<t>(?:earlier|later)?\s*this\s+(?P<pod>morning|afternoon|evening))\b"),
     ("weekday", r"(?:(?P<cue>until|till|by|on|since|from|before|after)\s+)?(?P<t>(?:(?P<rel>last|next|this|past|coming|early|late)\s+)?(?P<wd>{WD})(?:\s+(?P<pod>{POD}))?)"),
     ("weekend", r"(?P<t>(?P<rel>this|last|next|the|that|the\s+past|the\s+coming)\s+weekend)\b"),
-    ("clock", r"(?:(?P<cue>\b[A-Za-z]+)\s+)?(?<![\d.:,])(?P<t>(?P<h>2[0-3]|[01]?\d)(?:(?P<sep>[:.])(?P<m>[0-5]\d))?(?![\d:])[ \t]*(?P<ampm>[ap]\.m\.|[ap]m\b|[ap]\.m\b)?(?:\s*(?P<tz>{TZ})\b(?:\s*\((?:GMT|UTC)\s*[+-]\s*\d{1,2}\))?)?(?:,?\s+(?:on\s+)?(?P<wd>{WD})|\s+(?P<dw>today|yesterday|tomorrow))?)(?:\s*\((?:GMT|UTC)\s*[+-]\s*\d{1,2}\))?"),
-    ("military", r"(?<![\d.:,])(?P<t>(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s*(?P<tz>{TZ}|hrs|hours\b))"),
+    ("clock", r"(?:(?P<cue>\b[A-Za-z]+)\s+)?(?<![\w.:,])(?P<t>(?P<h>2[0-3]|[01]?\d)(?:(?P<sep>[:.])(?P<m>[0-5]\d))?(?![\d:])[ \t]*(?P<ampm>[ap]\.m\.|[ap]m\b|[ap]\.m\b)?(?:\s*(?P<tz>{TZ})\b(?:\s*\((?:GMT|UTC)\s*[+-]\s*\d{1,2}\))?)?(?:,?\s+(?:on\s+)?(?P<wd>{WD})|\s+(?P<dw>today|yesterday|tomorrow))?)(?:\s*\((?:GMT|UTC)\s*[+-]\s*\d{1,2}\))?"),
+    ("military", r"(?<![\w.:,])(?P<t>(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s*(?P<tz>{TZ}|hrs|hours\b))"),
     ("noon", r"(?P<t>(?P<w>noon|midday|midnight))\b"),
     ("ago", r"(?P<t>(?:(?P<approx>{APPROX})\s+)?(?P<num>{NUM})[\s-]+(?P<unit>{UNIT})\s+(?P<dir>ago|from\s+now|hence|earlier))\b"),
     ("rate", r"(?:(?P<q>once|twice|thrice|\d[\d,]*(?:\.\d+)?|(?:{NUM})\s+times)\s+)(?P<t>(?P<per>a|an|per|each|every)\s+(?P<unit>day|week|month|year|hour|decade|night))\b"),
@@ -248,9 +251,9 @@ def _entity_hits(doc: "Doc") -> list[_Hit]:
 def _entity_plausible(tokens: list["Token"]) -> bool:
     """Not a bare number ('Barra, 51,' 'CAC 40'), not an age ('at the age of 56')."""
     doc = tokens[0].doc
-    if len(tokens) == 1 and tokens[0].like_num and not re.fullmatch(r"1\d{3}|20\d\d", tokens[0].text):
+    if len(tokens) == 1 and tokens[0].like_num:  # real years were already found by the year rule
         return False
-    if any(t.lower_ in _words("age_cues") for t in tokens):
+    if any(t.lower_ in _words("age_cues") or t.lower_ in _words("possessives") for t in tokens):
         return False
     return not _is_age(doc, tokens[0].i, tokens[-1].i)
 
@@ -340,6 +343,14 @@ def _check_weekday(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
     return not (nxt is not None and nxt.text in _lexicon()["weekday_name_followers"])
 
 
+def _check_day_word(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
+    """'USA Today', 'Russia Today' are names; 'Today, ...' at a sentence start is a day."""
+    first = doc[ids[0]]
+    prev = _prev(doc, ids[0])
+    return not (first.text == "Today" and not first.is_sent_start and prev is not None
+                and prev.pos_ == "PROPN")
+
+
 def _check_clock(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
     """Clock times need a.m./p.m., a time zone, or a cue word ('at 22:43'); never a lone '01:13'."""
     g = hit.groups
@@ -357,7 +368,9 @@ def _check_duration(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
         return False
     unit = (hit.groups.get("unit") or "").lower()
     num = (hit.groups.get("num") or "").lower()
-    return not (unit in ("second", "quarter") and num in ("a", "an", "one"))  # 'a second round'
+    if num in ("a", "an", "one") and (unit in ("second", "quarter") or unit.endswith("s")):
+        return False  # 'a second round', 'about a quarter of', 'a decades-long feud'
+    return True
 
 
 def _check_bare_units(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
@@ -403,7 +416,7 @@ def _check_set(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
 
 
 _CHECKS: dict[str, Callable[[_Hit, "Doc", tuple[int, int]], bool]] = {
-    "year": _check_year, "month": _check_month, "weekday": _check_weekday, "clock": _check_clock,
+    "year": _check_year, "month": _check_month, "day_word": _check_day_word, "weekday": _check_weekday, "clock": _check_clock,
     "duration": _check_duration, "bare_units": _check_bare_units, "decade": _check_decade,
     "season": _check_season, "refs": _check_refs, "sets": _check_set,
 }
@@ -424,19 +437,37 @@ def _verb_direction(verb: "Token") -> int:
     """PAST, FUTURE or UNKNOWN (present, or no finite verb) for the clause of ``verb``."""
     auxes = [k for k in verb.children if k.dep_ in ("aux", "auxpass")]
     lowers = {a.lower_ for a in auxes}
-    if lowers & _words("future_cues") or verb.lemma_.lower() in _words("future_heads"):
+    if lowers & _words("future_cues"):
         return FUTURE
-    if any(a.tag_ == "TO" for a in auxes) or lowers & _words("modal_future"):
+    if verb.tag_ == "VBN" and verb.lemma_.lower() in _words("future_heads"):
+        return FUTURE  # 'the vote, scheduled for Sunday', 'talks are set for Monday'
+    if any(a.tag_ == "TO" for a in auxes):
+        return _infinitive_direction(verb)
+    if lowers & _words("modal_future"):
         return FUTURE
     if verb.tag_ == "VBG" and any(a.lemma_ == "be" and a.tag_ in ("VBZ", "VBP") for a in auxes):
         return FUTURE  # 'is meeting on Tuesday'
+    if verb.tag_ == "VBG" and not auxes and verb.head.i != verb.i and verb.head.pos_ in ("VERB", "AUX"):
+        return _verb_direction(verb.head)  # 'killing one person', 'according to a report'
     if verb.tag_ == "VBN" and auxes and all(a.tag_ in ("VBZ", "VBP") and a.lemma_ == "be" for a in auxes):
         return UNKNOWN  # 'it is reported in March': present passive
     if verb.tag_ in ("VBD", "VBN") or any(a.tag_ == "VBD" for a in auxes):
         return PAST
     if "Past" in verb.morph.get("Tense"):
         return PAST
+    if verb.tag_ in ("VBZ", "VBP") and verb.lemma_.lower() in _words("reporting_verbs"):
+        return PAST  # 'officials say Sunday': the headline present reports the past
     return UNKNOWN
+
+
+def _infinitive_direction(verb: "Token") -> int:
+    """'plans to visit on Sunday' looks ahead; 'failed to reach a deal Sunday' follows 'failed'."""
+    head = verb.head
+    if head.i == verb.i or head.pos_ not in ("VERB", "AUX"):
+        return FUTURE
+    if head.lemma_.lower() in _words("future_heads") or head.lemma_.lower() in _words("intent_verbs"):
+        return FUTURE
+    return _verb_direction(head)
 
 
 def _direction(doc: "Doc", hit: _Hit) -> int:
@@ -516,7 +547,8 @@ def _weekday_date(base: date, weekday: int, direction: int, rel: str) -> date:
         return base - timedelta(days=back)
     if direction == FUTURE:
         return base + timedelta(days=ahead)
-    return base - timedelta(days=back) if back <= ahead else base + timedelta(days=ahead)
+    # no tense to go by: news mostly reports the past week, so look back up to four days
+    return base - timedelta(days=back) if back <= 4 else base + timedelta(days=ahead)
 
 
 def _period(base: date, unit: str, offset: int) -> str | None:

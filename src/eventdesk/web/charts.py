@@ -118,6 +118,7 @@ def _nice_steps(top: int) -> list[int]:
 
 NET_W, NET_H = 960, 620
 MAX_NODES = 40
+GRAVITY = 2.0
 
 
 def _top_nodes(links: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -138,7 +139,8 @@ def _seed(name: str) -> tuple[float, float]:
     return (h % 1000) / 1000 - 0.5, (h // 1000 % 1000) / 1000 - 0.5
 
 
-def _layout(names: list[str], edges: list[tuple[str, str, int]], *, rounds: int = 200) -> dict[str, list[float]]:
+def _layout(names: list[str], edges: list[tuple[str, str, int]], *, rounds: int = 200,
+            gravity: float = GRAVITY) -> dict[str, list[float]]:
     """Fruchterman-Reingold in the unit square, seeded by the names (the same data always
     gives the same picture)."""
     pos = {n: list(_seed(n)) for n in names}
@@ -160,10 +162,11 @@ def _layout(names: list[str], edges: list[tuple[str, str, int]], *, rounds: int 
             move[b][0] += dx * f; move[b][1] += dy * f  # noqa: E702
         heat = 0.1 * (1 - step / rounds) + 0.002
         for n in names:
-            mx, my = move[n]
+            mx = move[n][0] - pos[n][0] * gravity  # keeps loose pairs near the rest
+            my = move[n][1] - pos[n][1] * gravity
             d = max(math.hypot(mx, my), 1e-9)
-            pos[n][0] += mx / d * min(d, heat) - pos[n][0] * 0.01  # a weak pull to the centre
-            pos[n][1] += my / d * min(d, heat) - pos[n][1] * 0.01
+            pos[n][0] += mx / d * min(d, heat)
+            pos[n][1] += my / d * min(d, heat)
     return pos
 
 

@@ -120,7 +120,9 @@ def replace_order(mark: Mark, order: int) -> Mark:
 
 def highlight(text: str, marks: list[Mark]) -> Markup:
     """``text`` as HTML with ``marks`` wrapped around their spans; everything is escaped."""
-    marks = sorted((m for m in marks if 0 <= m.start < m.end <= len(text)), key=Mark.sort_key)
+    marks = sorted((_trim(m, text) for m in marks if 0 <= m.start < m.end <= len(text)),
+                   key=Mark.sort_key)
+    marks = [m for m in marks if m.start < m.end]
     cuts = sorted({0, len(text), *(m.start for m in marks), *(m.end for m in marks)})
     out: list[str] = []
     stack: list[Mark] = []
@@ -143,6 +145,18 @@ def highlight(text: str, marks: list[Mark]) -> Markup:
         out.append(str(escape(text[left:right])))
     out += [m.close() for m in reversed(stack)]
     return Markup("".join(out))
+
+
+def _trim(mark: Mark, text: str) -> Mark:
+    """The mark without the spaces and line breaks at its ends (display only)."""
+    start, end = mark.start, mark.end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if (start, end) == (mark.start, mark.end):
+        return mark
+    return Mark(start, end, mark.kind, mark.classes, mark.title, mark.id, mark.href, mark.order)
 
 
 def _common_prefix(a: list[Mark], b: list[Mark]) -> int:
