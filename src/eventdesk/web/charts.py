@@ -205,7 +205,7 @@ def _edge(link: dict[str, Any], at: dict[str, tuple[float, float]], radius: dict
     cut = radius[link["target"]] + 4  # stop at the node's rim so the arrow shows
     return {**link, "x1": x1, "y1": y1, "x2": round(x2 - (x2 - x1) * cut / d, 1),
             "y2": round(y2 - (y2 - y1) * cut / d, 1),
-            "width": round(1 + 5 * link["weight"] / heaviest, 1),
+            "width": round(1.5 + 4 * math.sqrt((link["weight"] - 1) / max(heaviest - 1, 1)), 1),
             "ends": f"{ids[link['source']]} {ids[link['target']]}"}
 
 
