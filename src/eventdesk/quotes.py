@@ -307,6 +307,8 @@ def direct_quotes(tx: _Text) -> list[Found]:
             out.append(_found_from_cue(kind, start, end, cue, subject))
         elif (dash := _dash_source(tx.text, marked)) is not None:
             out.append(Found("direct", start, end, speaker=dash[1], cue=dash[0]))
+        elif (colon := _colon_source(tx, marked)) is not None:
+            out.append(colon)
         elif _stands_alone(tx, marked):
             out.append(Found("direct", start, end, inherit=True))
     return out
@@ -368,7 +370,7 @@ def _only_attribution(doc: "Doc", first: int, cue: "Token") -> bool:
 def _cue_before(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | None", str]:
     """``X said: "..."`` / ``X told reporters that "..."``: a cue whose clause ends at the mark."""
     doc = tx.doc
-    last = tx.last_before(marked.start)
+    last = _lead_in(tx, marked)
     kind = "direct"
     for i in range(last, max(-1, last - MAX_ATTRIBUTION_TOKENS), -1):
         token = doc[i]
@@ -377,10 +379,34 @@ def _cue_before(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | Non
         if token.lower_ == "that" and i == last:
             kind = "mixed"
         if _is_cue(token) and _leads_to(doc, token, last):
-            subject = _subject(token)
+            subject = _subject(token) or _inverted_subject(doc, token)
             if subject is not None:
                 return token, subject, kind
     return None, None, kind
+
+
+def _lead_in(tx: _Text, marked: Marked) -> int:
+    """The last token before a quote's opening mark, or -1 when a paragraph break comes between
+    (unless the paragraph before ends with a colon: 'Limbaugh added:')."""
+    last = tx.last_before(marked.start)
+    while last >= 0 and tx.doc[last].is_space:
+        last -= 1
+    if last >= 0 and "\n" in tx.text[tx.doc[last].idx:marked.start] and tx.doc[last].text != ":":
+        return -1
+    return last
+
+
+def _colon_source(tx: _Text, marked: Marked) -> Found | None:
+    """``The piece used her words as its headline: "..."``: the subject of the clause before a colon."""
+    last = _lead_in(tx, marked)
+    start, end = _clean_span(tx.text, marked.inner_start, marked.inner_end)
+    if last < 0 or tx.doc[last].text != ":" or len(tx.text[start:end].split()) < 3:
+        return None
+    colon = tx.doc[last]
+    subject = _subject(colon.head)
+    if subject is None or subject.i > last:
+        return None
+    return Found("direct", start, end, speaker_token=subject.i, cue=(colon.idx, colon.idx + 1))
 
 
 def _leads_to(doc: "Doc", cue: "Token", last: int) -> bool:
@@ -522,6 +548,8 @@ def _complement_ok(cue: "Token", child: "Token") -> bool:
         return False
     if child.dep_ == "prep":
         return f"prep:{child.lower_}" in allowed
+    if child.dep_ == "dobj" and "dobj+" in allowed:
+        return any(c.i > child.i and c.dep_ in ("oprd", "ccomp", "xcomp", "attr") for c in cue.rights)
     if child.dep_ == "dobj" and child.pos_ in ("PRON", "PROPN"):
         return False
     return child.dep_ in allowed
