@@ -100,6 +100,8 @@ CASES = [
      "Josep Borrell called for calm.", "Josep Borrell", "PERSON", None, "chief", "IGO"),
     ("The European Union and NATO condemned the attack.", "North Atlantic Treaty Organization", "ORG", None, None, "IGO"),
     ("British Prime Minister Boris Johnson said Britain would act.", "United Kingdom", "GPE", "GBR", None, ANY),
+    ("King Hassan of Morocco welcomed the agreement.", "Hassan", "PERSON", "MAR", "king", "GOV"),
+    ("The US Congress approved the aid package on Friday.", "US Congress", "ORG", "USA", None, "LEG"),
     ("North Korean leader Kim Jong Un oversaw a missile test, the KCNA news agency said.",
      "Kim Jong Un", "PERSON", "PRK", "leader", "GOV"),
 ]

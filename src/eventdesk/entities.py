@@ -355,7 +355,7 @@ def _title_left(doc: "Doc", ent: "SpacySpan", previous: Title | None) -> Reading
     organ, k = _organ_words(doc, j - 1, floor, reading)
     reading.used |= set(range(k + 1, j))
     if reading.country is None:
-        reading.country = _country_before(doc, k, floor, reading)
+        reading.country = _country_before(doc, k, floor, reading) or _of_country_after(doc, ent)
     _fill_role(reading, title, organ)
     if reading.role and reading.sector is None and reading.country:
         reading.sector = "GOV"  # "North Korean leader", "Iranian official": a state's
@@ -386,6 +386,17 @@ def _of_country(doc: "Doc", i: int, floor: int, reading: Reading) -> int:
         return i
     reading.country = countries.country_of(doc[start:i + 1].text)
     return start - 2
+
+
+def _of_country_after(doc: "Doc", ent: "SpacySpan") -> str | None:
+    """ "King Hassan of Morocco": the country named right after a titled name."""
+    k = ent.end
+    if k + 1 < len(doc) and doc[k].lower_ == "of" and doc[k + 1].ent_type_ == "GPE" and doc[k + 1].ent_iob_ == "B":
+        end = k + 2
+        while end < len(doc) and doc[end].ent_iob_ == "I":
+            end += 1
+        return countries.country_of(doc[k + 1:end].text)
+    return None
 
 
 def _ent_start(doc: "Doc", i: int) -> int:
@@ -540,9 +551,9 @@ def _read_others(doc: "Doc", ents: list["SpacySpan"], used: set[int], *, where: 
             continue
         start = ent.start
         prev = ents[idx - 1] if idx > 0 else None
-        if ent.label_ == "ORG" and prev is not None and prev.end == ent.start and prev.label_ == "NORP" \
+        if ent.label_ == "ORG" and prev is not None and prev.end == ent.start and prev.label_ in ("NORP", "GPE") \
                 and not any(t.i in used for t in prev) and countries.country_of(prev.text):
-            start = prev.start  # "Russian" + "Foreign Ministry" -> one ORG
+            start = prev.start  # "Russian" + "Foreign Ministry", "US" + "Congress" -> one ORG
             if mentions and mentions[-1].span.start == prev.start_char:
                 mentions.pop()
         mention = _read_other(doc, doc[start:ent.end], ent.label_, where=where)
