@@ -43,7 +43,8 @@ BETWEEN_DEPS = {"dobj", "dative", "iobj", "prep", "agent", "advmod", "npadvmod",
 SENTENCE_END = {".", "!", "?"}
 OPEN_CONTEXT = "([{\u2014\u2013-\u2015/:;"
 CLOSE_CONTEXT = ".,;:!?)]}\u2014\u2013-\u2015\u2026"
-MAX_ATTRIBUTION_TOKENS = 14
+MAX_ATTRIBUTION_TOKENS = 14  # tokens between a cue and the quote it introduces
+MAX_TRAILING_TOKENS = 25  # tokens between a quote and the cue after it ('"...," Jane Doe, a ..., said')
 PRONOUN_REACH = 2000  # characters a pronoun looks back for its antecedent
 INHERIT_REACH = 2  # paragraphs an unattributed quote looks back for the previous speaker
 
@@ -334,7 +335,7 @@ def _cue_after(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | None
     if not marked.closed:
         return None, None
     full_stop = tx.text[marked.inner_start:marked.inner_end].rstrip().endswith(".")
-    for i in range(first, min(len(doc), first + MAX_ATTRIBUTION_TOKENS)):
+    for i in range(first, min(len(doc), first + MAX_TRAILING_TOKENS)):
         token = doc[i]
         if not _is_cue(token):
             if token.text in SENTENCE_END or _is_mark(token) or "\n" in token.text_with_ws:
@@ -345,7 +346,7 @@ def _cue_after(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | None
             subject = _inverted_subject(doc, token)
         # after '"...."' a cue with words of its own ('X said Y ...') starts a new sentence
         new_claim = full_stop and any(c.dep_ in ("ccomp", "xcomp", "dobj") for c in token.rights)
-        if subject is not None and not new_claim and _only_attribution(doc, first, token):
+        if subject is not None and not new_claim and _only_attribution(doc, first, token, subject):
             return token, subject
         break
     return None, None
@@ -362,9 +363,11 @@ def _inverted_subject(doc: "Doc", cue: "Token") -> "Token | None":
     return None
 
 
-def _only_attribution(doc: "Doc", first: int, cue: "Token") -> bool:
-    """Are the tokens between the closing mark and the cue free of other verbs and of "and"?"""
-    return all(doc[i].pos_ not in ("VERB", "CCONJ") for i in range(first, cue.i))
+def _only_attribution(doc: "Doc", first: int, cue: "Token", subject: "Token") -> bool:
+    """Are the tokens between the closing mark and the cue free of other verbs and of an "and"
+    outside the subject ("Jane Doe, an economist and tax expert, said")?"""
+    inside = range(subject.left_edge.i, subject.right_edge.i + 1)
+    return all(doc[i].pos_ != "VERB" and (doc[i].pos_ != "CCONJ" or i in inside) for i in range(first, cue.i))
 
 
 def _cue_before(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | None", str]:
@@ -693,6 +696,8 @@ def _speaker_of(tx: _Text, q: Found, state: _Speakers, para: int) -> tuple[str |
 
 
 def _speaker_from_token(tx: _Text, head: "Token", state: _Speakers) -> tuple[str | None, Span | None]:
+    if head.lower_ == "that" and head.head.dep_ == "relcl":  # "rules that promise ...": the rules
+        head = head.head.head
     if head.lower_ in pronouns():
         return _pronoun_speaker(tx, head, state)
     entity = find_entity(state.entities, head.idx, head.idx + len(head))
@@ -722,6 +727,8 @@ def _phrase(tx: _Text, head: "Token", *, full: bool) -> tuple[int, int]:
     for child in head.rights:
         if child.dep_ in ("flat", "compound") or (full and child.dep_ in ("prep", "amod") and child.i == last + 1):
             last = max(last, child.right_edge.i)
+    lo, hi = tx.sentence(head)
+    first, last = max(first, lo), min(last, hi)
     return tx.doc[first].idx, tx.doc[last].idx + len(tx.doc[last])
 
 

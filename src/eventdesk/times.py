@@ -156,52 +156,20 @@ def _pieces() -> dict[str, str]:
     }
 
 
-# (name, pattern) in priority order; the group ``t`` is the span written out, the rest of the
-# match is context (prepositions, cue words) used only to choose between overlapping matches.
-_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("iso", r"\b(?P<t>(?P<y>\d{4})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?:[T ](?P<hh>[0-2]\d):(?P<mm>[0-5]\d))?)\b"),
-    ("numeric", r"(?<![\d/.])(?P<t>(?P<a>[0-3]?\d)(?P<sep>[/.])(?P<b>[0-3]?\d)(?P=sep)(?P<y>\d{4}|\d{2}))(?![\d/.]\d)"),
-    ("month_day", r"(?P<t>(?:(?P<wd>{WDA}),?\s+)?(?P<mon>{MON})\s+(?P<day>{DAY})(?:,?\s+(?P<year>{YEAR}))?)"),
-    ("day_month", r"(?P<t>(?:(?P<wd>{WDA}),?\s+)?(?:the\s+)?(?P<day>{DAY})(?:\s+of)?[\s-]+(?P<mon>{MON})(?:[\s,-]+(?P<year>{YEAR}))?)"),
-    ("month_year", r"(?P<t>(?:(?P<mod>{MOD})[\s-]+)?(?P<mon>{MON}),?\s+(?:of\s+)?(?:(?P<year>{YEAR})|(?P<rel>last|next|this)\s+year))\b"),
-    ("month", r"(?P<t>(?:(?P<mod>{MOD})[\s-]+)?(?:(?P<rel>last|next|this|past|coming)\s+)?(?P<mon>{MONTH}))(?!\s*\d)"),
-    ("year_range", r"(?<![\d$€£.,])(?P<t>(?P<y1>{YEAR})\s*[-–/]\s*(?P<y2>{YEAR}|\d\d))(?![\d%])"),
-    ("year", r"(?<![\d$€£.,#-])(?P<t>(?:(?P<mod>{MOD})[\s-]+)?(?P<year>{YEAR}))\b(?!-\d|\s*–\s*\d|/\d|\.\d|['’]?s\b)"),
-    ("decade", r"(?P<t>(?:the\s+)?(?:(?P<mod>early|late|mid)[\s-]+)?(?:(?P<c>1[0-9]|20)(?P<d>\d)0|['’](?P<d2>\d)0|(?<![\d.,])(?P<d3>[1-9])0)['’]?s)\b"),
-    ("century", r"(?P<t>(?:the\s+)?(?:(?P<mod>early|late|mid)[\s-]+)?(?:(?P<n>1\d|2\d)(?:st|nd|rd|th)|(?P<w>{CENTURY}))[\s-]+century)\b"),
-    ("quarter", r"(?P<t>(?:the\s+)?(?:(?P<rel>last|past|previous|this|current|next|coming)\s+quarter|(?P<ord>{ORD})[\s-]+quarter(?:\s+of\s+(?:(?P<year>{YEAR})|(?P<yrel>this|last|next|the\s+previous|the\s+same)\s+year)|,?\s+(?P<year2>{YEAR}))?|\bQ(?P<q>[1-4])(?:\s+(?P<year3>{YEAR}))?))\b"),
-    ("season", r"(?P<t>(?:(?P<mod>{MOD})[\s-]+)?(?:(?P<rel>this|last|next|past|coming)\s+)?(?P<season>{SEASON})(?:\s+(?:of\s+)?(?P<year>{YEAR}))?)\b"),
-    ("rel_unit", r"(?P<t>(?:(?P<mod>{MOD})\s+)?(?P<the>the\s+)?(?P<rel>{REL})\s+(?P<unit>week(?:end)?|month|year|decade|century|quarter)(?!s))\b"),
-    ("day_word", r"(?P<t>(?:(?P<mod>earlier|later|early|late)\s+)?(?P<w>the\s+day\s+before\s+yesterday|the\s+day\s+after\s+tomorrow|yesterday|today|tonight|tomorrow|last\s+night)(?:\s+(?P<pod>{POD}))?)\b"),
-    ("this_pod", r"(?P<t>(?:earlier|later)?\s*this\s+(?P<pod>morning|afternoon|evening))\b"),
-    ("weekday", r"(?:(?P<cue>until|till|by|on|since|from|before|after)\s+)?(?P<t>(?:(?P<rel>last|next|this|past|coming|early|late)\s+)?(?P<wd>{WD})(?:\s+(?P<pod>{POD}))?)"),
-    ("weekend", r"(?P<t>(?P<rel>this|last|next|the|that|the\s+past|the\s+coming)\s+weekend)\b"),
-    ("clock", r"(?:(?P<cue>\b[A-Za-z]+)\s+)?(?<![\w.:,])(?P<t>(?P<h>2[0-3]|[01]?\d)(?:(?P<sep>[:.])(?P<m>[0-5]\d))?(?![\d:])[ \t]*(?P<ampm>[ap]\.m\.|[ap]m\b|[ap]\.m\b)?(?:\s*(?P<tz>{TZ})\b(?:\s*\((?:GMT|UTC)\s*[+-]\s*\d{1,2}\))?)?(?:,?\s+(?:on\s+)?(?P<wd>{WD})|\s+(?P<dw>today|yesterday|tomorrow))?)(?:\s*\((?:GMT|UTC)\s*[+-]\s*\d{1,2}\))?"),
-    ("military", r"(?<![\w.:,])(?P<t>(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s*(?P<tz>{TZ}|hrs|hours\b))"),
-    ("noon", r"(?P<t>(?P<w>noon|midday|midnight))\b"),
-    ("ago", r"(?P<t>(?:(?P<approx>{APPROX})\s+)?(?P<num>{NUM})[\s-]+(?P<unit>{UNIT})\s+(?P<dir>ago|from\s+now|hence|earlier))\b"),
-    ("rate", r"(?:(?P<q>once|twice|thrice|\d[\d,]*(?:\.\d+)?|(?:{NUM})\s+times)\s+)(?P<t>(?P<per>a|an|per|each|every)\s+(?P<unit>day|week|month|year|hour|decade|night))\b"),
-    ("every", r"(?P<t>(?:every|each)\s+(?:(?P<num>{NUM})\s+)?(?:(?P<unit>{UNIT})|(?P<wd>{WD})|(?P<pod>{POD})))\b"),
-    ("sets", r"(?P<t>\b{SETS})\b"),
-    ("duration", r"(?P<t>(?:(?P<approx>{APPROX})\s+)?(?:(?P<num>{NUM})[\s-]+(?:{ADJ}\s+)?|(?P<half>half\s+an?\s+))(?P<unit>{UNIT})(?P<long>-long)?)(?!\s*-?\s*old\b)"),
-    ("bare_units", r"(?P<t>(?P<unit>years|months|weeks|days|decades|hours|minutes|centuries)(?P<long>-long)?)\b"),
-    ("anaphor", r"(?P<t>the\s+same\s+day|that\s+(?:same\s+)?day|the\s+day\s+before|the\s+day\s+after|the\s+(?:previous|next|following)\s+day|that\s+time)\b"),
-    ("the_day", r"\b(?:end(?:ed|ing|s)?|finish(?:ed|ing|es)?|clos(?:e|ed|es|ing)|start(?:ed|ing|s)?|for)\s+(?P<t>the\s+day)\b"),
-    ("late_day", r"(?P<t>(?:late|later|earlier|early)\s+in\s+the\s+day)\b"),
-    ("the_period", r"(?P<t>(?:{MOD}|the\s+(?:entire|whole|rest\s+of\s+the|remainder\s+of\s+the))\s+(?:the\s+)?(?P<unit>day|week|month|year))\b"),
-    ("the_units", r"\b(?:over|through|throughout|across|down)\s+(?P<t>the\s+(?P<unit>years|months|decades|centuries))\b"),
-    ("pod", r"\b(?:in|during|by|until|late|early|later|earlier)\s+(?:the\s+)?(?P<t>(?P<pod>morning|afternoon|evening))\b"),
-    ("week_of", r"(?P<t>the\s+(?P<ord>first|second|third|fourth|last|final)\s+week\s+of\s+(?P<mon>{MONTH})(?:,?\s+(?P<year>{YEAR}))?)"),
-    ("holiday", r"(?P<t>{HOLIDAY})"),
-    ("refs", r"(?P<t>\b{REFS})\b"),
-)
+@functools.cache
+def _patterns() -> tuple[tuple[str, str], ...]:
+    """The rules from ``data/time_patterns.tsv`` (name, regex), in priority order."""
+    data = resources.files("eventdesk") / "data" / "time_patterns.tsv"
+    rows = [ln.split("\t", 1) for ln in data.read_text(encoding="utf-8").splitlines()
+            if ln.strip() and not ln.startswith("#")]
+    return tuple((name, pattern) for name, pattern in rows)
 
 
 @functools.cache
 def _compiled() -> tuple[tuple[str, re.Pattern[str]], ...]:
     pieces = _pieces()
     out = []
-    for name, pattern in _PATTERNS:
+    for name, pattern in _patterns():
         filled = re.sub(r"\{([A-Z]+)\}", lambda m: pieces[m[1]], pattern)
         out.append((name, re.compile(filled, re.IGNORECASE)))
     return tuple(out)
@@ -407,7 +375,8 @@ def _check_refs(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
         return doc[last].pos_ == "ADJ"
     if hit.end < len(doc.text) and doc.text[hit.end] == "-":  # 'the now-cancelled deal'
         return False
-    return not (word == "now" and _prev(doc, first) is not None and _prev(doc, first).lower_ in ("from", "until", "till"))
+    prev = _prev(doc, first)
+    return not (word == "now" and prev is not None and prev.lower_ in ("from", "until", "till"))
 
 
 def _check_set(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
@@ -453,7 +422,7 @@ def _verb_direction(verb: "Token") -> int:
         return UNKNOWN  # 'it is reported in March': present passive
     if verb.tag_ in ("VBD", "VBN") or any(a.tag_ == "VBD" for a in auxes):
         return PAST
-    if "Past" in verb.morph.get("Tense"):
+    if "Past" in verb.morph.get("Tense", []):
         return PAST
     if verb.tag_ in ("VBZ", "VBP") and verb.lemma_.lower() in _words("reporting_verbs"):
         return PAST  # 'officials say Sunday': the headline present reports the past
@@ -696,7 +665,8 @@ def _r_decade(g: Groups, ctx: _Ctx) -> Resolved:
 
 
 def _r_century(g: Groups, ctx: _Ctx) -> Resolved:
-    n = int(g["n"]) if g.get("n") else int(_lexicon()["century_words"][re.sub(r"\s+", " ", (g["w"] or "").lower())])
+    words = _lexicon()["century_words"]
+    n = int(g["n"] or 0) if g.get("n") else int(words[re.sub(r"\s+", " ", (g["w"] or "").lower())])
     return f"{n - 1:02d}", "date"
 
 
@@ -707,7 +677,7 @@ def _r_quarter(g: Groups, ctx: _Ctx) -> Resolved:
     if (rel or (ordinal == "last" and not (year_text or yrel))) and ctx.base is not None:
         offset = {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1}.get(rel or "last", 0)
         return _period(ctx.base, "quarter", offset), "date"
-    q = int(g["q"]) if g.get("q") else int(_lexicon()["ordinals"].get(ordinal, 4))
+    q = int(g["q"] or 0) if g.get("q") else int(_lexicon()["ordinals"].get(ordinal, 4))
     if year_text:
         return f"{year_text}-Q{q}", "date"
     if ctx.base is None:
