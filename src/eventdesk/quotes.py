@@ -75,6 +75,12 @@ def _mark_pattern() -> re.Pattern[str]:
 
 
 @functools.cache
+def cue_nouns() -> frozenset[str]:
+    """Statement nouns that take a that-clause ("his claim that ...")."""
+    return frozenset(row[0] for row in _rows("quote_nouns.txt"))
+
+
+@functools.cache
 def pronouns() -> dict[str, tuple[frozenset[str], str]]:
     """Pronoun -> (entity types it can refer to, gender m/f/-)."""
     return {row[0]: (frozenset(row[1].split(",")), row[2]) for row in _rows("quote_pronouns.tsv")}
@@ -474,9 +480,9 @@ def _names_speaker(m: re.Match[str], entities: list[Entity]) -> bool:
     entity = find_entity(entities, m.start(1), m.end(1))
     if entity is not None:
         return entity.type in ("PERSON", "ORG")
-    name = m.group(1)
-    return name.isupper() and any(e.type == "PERSON" and e.name.split()[-1].upper() == name
-                                  for e in entities)
+    last = m.group(1).split()[-1].lower()
+    return any(e.type in ("PERSON", "ORG") and e.name.split() and e.name.split()[-1].lower() == last
+               for e in entities)
 
 
 # ---------------------------------------------------------------------------- indirect quotes
@@ -487,7 +493,12 @@ def indirect_quotes(tx: _Text, used_cues: set[int]) -> list[Found]:
     for token in tx.doc:
         if token.i in used_cues or tx.marked_at(token.idx) is not None:
             continue
-        found = _verb_quote(tx, token) if _is_cue(token) else _prep_quote(tx, token)
+        if _is_cue(token):
+            found = _verb_quote(tx, token)
+        elif token.pos_ == "NOUN" and token.lemma_.lower() in cue_nouns():
+            found = _noun_quote(tx, token)
+        else:
+            found = _prep_quote(tx, token)
         if found is not None:
             out.append(found)
     return out
@@ -583,6 +594,37 @@ def _content_span(tx: _Text, first: int, last: int, *, min_words: int) -> tuple[
 
 def _holds_marks(tx: _Text, start: int, end: int) -> bool:
     return any(start <= m.start < end for m in tx.marked)
+
+
+def _noun_quote(tx: _Text, noun: "Token") -> Found | None:
+    """``Trump's claim that ...``: a statement noun with its author and a that-clause."""
+    author = next((c for c in noun.children if c.dep_ == "poss"), None)
+    clause = next((c for c in noun.rights if c.dep_ in ("acl", "ccomp", "appos")
+                   and c.left_edge.lower_ == "that"), None)
+    if author is None or clause is None:
+        return None
+    lo, hi = tx.sentence(noun)
+    content = _content_span(tx, max(clause.left_edge.i, lo), min(clause.right_edge.i, hi), min_words=3)
+    if content is None:
+        return None
+    kind = "mixed" if _holds_marks(tx, *content) else "indirect"
+    return _found_from_cue(kind, *content, noun, author)
+
+
+def colon_blocks(tx: _Text) -> list[Found]:
+    """``Limbaugh added:`` closing a paragraph: the next paragraph (without marks) is his."""
+    out = []
+    for (_, end), (next_start, next_end) in zip(tx.paragraphs, tx.paragraphs[1:]):
+        colon = tx.last_before(end)
+        if colon < 0 or tx.doc[colon].text != ":" or _mark_pattern().match(tx.text, next_start):
+            continue
+        for i in range(colon - 1, max(-1, colon - MAX_ATTRIBUTION_TOKENS), -1):
+            cue = tx.doc[i]
+            if _is_cue(cue) and _leads_to(tx.doc, cue, colon - 1) and (subject := _subject(cue)) is not None:
+                start, stop = _clean_span(tx.text, next_start, next_end)
+                out.append(_found_from_cue("indirect", start, stop, cue, subject))
+                break
+    return out
 
 
 def _prep_quote(tx: _Text, token: "Token") -> Found | None:
@@ -885,7 +927,7 @@ def extract_quotes(doc: "Doc", *, article: Article, entities: list[Entity],
     direct = direct_quotes(tx)
     used = {q.cue_token for q in direct if q.cue_token is not None}
     turns = transcript_turns(text, paragraphs, entities)
-    found = merge_found(tx, direct, turns, indirect_quotes(tx, used))
+    found = merge_found(tx, direct + colon_blocks(tx), turns, indirect_quotes(tx, used))
     found, entities, speakers = resolve_speakers(tx, found, entities, paragraphs)
     quotes = []
     for n, (q, (speaker, speaker_span)) in enumerate(zip(found, speakers), start=1):
