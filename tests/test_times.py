@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import SHARED, needs_shared
 from eventdesk.model import Article, Span, TimeExpr
@@ -175,6 +177,32 @@ def test_times_in_keeps_spans_inside_the_range():
 def test_published_datetime(published, expected):
     value = published_datetime(published)
     assert (value.isoformat() if value else None) == expected
+
+
+def test_every_rule_compiles_and_has_a_resolver():
+    from eventdesk.times import _RESOLVERS, _compiled
+    rules = _compiled()
+    assert len(rules) > 20
+    assert {name for name, _ in rules} <= set(_RESOLVERS)
+
+
+PIECES = ["Friday", "on Thursday", "September 27", "since 1992", "last week", "two weeks ago", "May",
+          "may", "at 22:43", "10 a.m.", "the 1990s", "62-year-old", "for 10 days", "every year", "now",
+          "the same day", "Sept.", "2,000", "in", "the", "talks", "began", "will", "meet", ",", "."]
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=14),
+       st.sampled_from([PUB, "2009-02-28", None]))
+def test_spans_always_point_at_their_text(nlp, pieces, published):
+    text = " ".join(pieces)
+    found = extract_times(nlp(text), None, article=Article(id=None, body=text, published=published))
+    ends = [(t.span.start, t.span.end) for t in found]
+    assert ends == sorted(ends) and all(a[1] <= b[0] for a, b in zip(ends, ends[1:]))
+    for t in found:
+        assert 0 <= t.span.start < t.span.end <= len(text) and text[t.span.start:t.span.end] == t.span.text
+        assert t.kind in {"date", "time", "interval", "duration", "set", "ref"}
 
 
 PRED_SCRIPT = """

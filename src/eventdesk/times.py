@@ -133,7 +133,8 @@ def _pieces() -> dict[str, str]:
         "MONTH": rf"\b{_alt(full_months, case=True)}\b",
         "MON": rf"\b(?:{_alt(full_months, case=True)}\b|{_alt(short_months, case=True)}\b\.?)",
         "WD": rf"\b{_alt(full_weekdays, case=True)}\b",
-        "WDA": rf"\b(?:{_alt(full_weekdays, case=True)}\b|{_alt(set(weekdays) - set(full_weekdays), case=True)}\b\.?)",
+        "WDA": (rf"\b(?:{_alt(full_weekdays, case=True)}\b|"
+                rf"{_alt(set(weekdays) - set(full_weekdays), case=True)}\b\.?)"),
         "DAY": r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?![\d:])",
         "YEAR": r"(?:1[0-9]|20)\d\d(?![\d,]\d|%)",
         "NUM": num,
@@ -385,7 +386,8 @@ def _check_set(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
 
 
 _CHECKS: dict[str, Callable[[_Hit, "Doc", tuple[int, int]], bool]] = {
-    "year": _check_year, "month": _check_month, "day_word": _check_day_word, "weekday": _check_weekday, "clock": _check_clock,
+    "year": _check_year, "month": _check_month, "day_word": _check_day_word,
+    "weekday": _check_weekday, "clock": _check_clock,
     "duration": _check_duration, "bare_units": _check_bare_units, "decade": _check_decade,
     "season": _check_season, "refs": _check_refs, "sets": _check_set,
 }
@@ -418,7 +420,8 @@ def _verb_direction(verb: "Token") -> int:
         return FUTURE  # 'is meeting on Tuesday'
     if verb.tag_ == "VBG" and not auxes and verb.head.i != verb.i and verb.head.pos_ in ("VERB", "AUX"):
         return _verb_direction(verb.head)  # 'killing one person', 'according to a report'
-    if verb.tag_ == "VBN" and auxes and all(a.tag_ in ("VBZ", "VBP") and a.lemma_ == "be" for a in auxes):
+    if verb.tag_ == "VBN" and auxes and all(a.tag_ in ("VBZ", "VBP") and a.lemma_ == "be"
+                                            for a in auxes):
         return UNKNOWN  # 'it is reported in March': present passive
     if verb.tag_ in ("VBD", "VBN") or any(a.tag_ == "VBD" for a in auxes):
         return PAST
@@ -799,7 +802,8 @@ def _r_week_of(g: Groups, ctx: _Ctx) -> Resolved:
     if ordinal in ("last", "final"):
         y, m = _add_months(year, month, 1)
         return _week(date(y, m, 1) - timedelta(days=4)), "date"
-    return _week(date(year, month, 4) + timedelta(weeks=int(_lexicon()["ordinals"][ordinal]) - 1)), "date"
+    nth = int(_lexicon()["ordinals"][ordinal])
+    return _week(date(year, month, 4) + timedelta(weeks=nth - 1)), "date"
 
 
 def _r_noon(g: Groups, ctx: _Ctx) -> Resolved:
@@ -916,7 +920,8 @@ _RESOLVERS: dict[str, Callable[[Groups, _Ctx], Resolved | None]] = {
     "noon": _r_noon, "ago": _r_ago, "rate": _r_rate, "every": _r_every, "sets": _r_sets,
     "duration": _r_duration, "bare_units": _r_bare_units, "anaphor": _r_anaphor,
     "the_day": _r_the_day, "late_day": _r_the_day, "the_period": _r_the_period,
-    "the_units": _r_bare_units, "pod": _r_pod, "week_of": _r_week_of, "holiday": _r_holiday, "refs": _r_refs,
+    "the_units": _r_bare_units, "pod": _r_pod, "week_of": _r_week_of, "holiday": _r_holiday,
+    "refs": _r_refs,
     "entity": _r_entity,
 }
 
