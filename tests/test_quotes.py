@@ -88,6 +88,16 @@ CASES = [
      "to stop the fighting", "Smith", None, "indirect", "urged"),
     ("Sources close to the talks said the two sides were close to a deal.",
      "the two sides were close", None, "Sources close to the talks", "indirect", "said"),
+    # a predicate after "called", a statement noun, a colon, an inverted cue, a block quote
+    ('Cruz called Trump a "pathological liar" on Tuesday.', "pathological liar", "Cruz", "Cruz", "mixed", "called"),
+    ("John Smith's claim that the vote was rigged drew criticism.",
+     "the vote was rigged", "John Smith", None, "indirect", "claim"),
+    ('The piece used her words as its headline: "Finally someone who thinks like me."',
+     "Finally someone", None, "The piece", "direct", ":"),
+    ('Said Ellis: "I do not get the sense she is interested."', "I do not get the sense", "Ellis", "Ellis", "direct",
+     "Said"),
+    ("Limbaugh is a radio host. Limbaugh added:\n\nAnd from a supposed front-runner, this reeks of fear.",
+     "this reeks of fear", "Limbaugh", "Limbaugh", "indirect", "added"),
 ]
 
 

@@ -387,11 +387,20 @@ def _cue_before(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | Non
             break
         if token.lower_ == "that" and i == last:
             kind = "mixed"
+        if _is_cue(token) and _names_only(doc, token, last):  # 'Said Ellis: "..."'
+            return token, doc[last - 1], kind
         if _is_cue(token) and _leads_to(doc, token, last):
             subject = _subject(token) or _inverted_subject(doc, token)
             if subject is not None:
                 return token, subject, kind
     return None, None, kind
+
+
+def _names_only(doc: "Doc", cue: "Token", last: int) -> bool:
+    """Only a name and a colon between the cue and the quote ('Said Ellis:')."""
+    between = doc[cue.i + 1:last]
+    return (doc[last].text == ":" and 1 <= len(between) <= 4
+            and all(t.pos_ == "PROPN" for t in between))
 
 
 def _lead_in(tx: _Text, marked: Marked) -> int:
@@ -411,8 +420,10 @@ def _colon_source(tx: _Text, marked: Marked) -> Found | None:
     start, end = _clean_span(tx.text, marked.inner_start, marked.inner_end)
     if last < 0 or tx.doc[last].text != ":" or len(tx.text[start:end].split()) < 3:
         return None
-    colon = tx.doc[last]
-    subject = _subject(colon.head)
+    colon = verb = tx.doc[last]
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+        verb = verb.head
+    subject = _subject(verb)
     if subject is None or subject.i > last:
         return None
     return Found("direct", start, end, speaker_token=subject.i, cue=(colon.idx, colon.idx + 1))
