@@ -44,7 +44,7 @@ SENTENCE_END = {".", "!", "?"}
 OPEN_CONTEXT = "([{\u2014\u2013-\u2015/:;"
 CLOSE_CONTEXT = ".,;:!?)]}\u2014\u2013-\u2015\u2026"
 MAX_ATTRIBUTION_TOKENS = 14  # tokens between a cue and the quote it introduces
-MAX_TRAILING_TOKENS = 25  # tokens between a quote and the cue after it ('"...," Jane Doe, a ..., said')
+MAX_TRAILING_TOKENS = 40  # tokens between a quote and the cue after it ('"...," Jane Doe, a ..., said')
 PRONOUN_REACH = 2000  # characters a pronoun looks back for its antecedent
 INHERIT_REACH = 2  # paragraphs an unattributed quote looks back for the previous speaker
 
@@ -349,7 +349,8 @@ def _cue_after(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | None
             continue
         subject = _subject(token)
         if subject is None or subject.idx < marked.end:
-            subject = _inverted_subject(doc, token)
+            before = _subject_before(doc, token)
+            subject = before if before is not None and before.idx >= marked.end else _inverted_subject(doc, token)
         # after '"...."' a cue with words of its own ('X said Y ...') starts a new sentence
         new_claim = full_stop and any(c.dep_ in ("ccomp", "xcomp", "dobj") for c in token.rights)
         if subject is not None and not new_claim and _only_attribution(doc, first, token, subject):
@@ -373,7 +374,8 @@ def _only_attribution(doc: "Doc", first: int, cue: "Token", subject: "Token") ->
     """Are the tokens between the closing mark and the cue free of other verbs and of an "and"
     outside the subject ("Jane Doe, an economist and tax expert, said")?"""
     inside = range(subject.left_edge.i, subject.right_edge.i + 1)
-    return all(doc[i].pos_ != "VERB" and (doc[i].pos_ != "CCONJ" or i in inside) for i in range(first, cue.i))
+    return all((doc[i].pos_ != "VERB" or doc[i].is_title) and (doc[i].pos_ != "CCONJ" or i in inside)
+               for i in range(first, cue.i))
 
 
 def _cue_before(tx: _Text, marked: Marked) -> tuple["Token | None", "Token | None", str]:

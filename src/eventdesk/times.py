@@ -806,6 +806,14 @@ def _r_week_of(g: Groups, ctx: _Ctx) -> Resolved:
     return _week(date(year, month, 4) + timedelta(weeks=nth - 1)), "date"
 
 
+def _r_oclock(g: Groups, ctx: _Ctx) -> Resolved | None:
+    hour = _number(g["num"])
+    if hour is None or not 1 <= hour <= 12:
+        return None
+    pm = (g.get("pod") or "").lower() in ("afternoon", "evening", "night") and hour < 12
+    return f"T{int(hour) + (12 if pm else 0):02d}:00", "time"
+
+
 def _r_noon(g: Groups, ctx: _Ctx) -> Resolved:
     return ("T00:00" if (g["w"] or "").lower() == "midnight" else "T12:00"), "time"
 
@@ -895,6 +903,8 @@ def _r_refs(g: Groups, ctx: _Ctx) -> Resolved:
 def _r_entity(g: Groups, ctx: _Ctx) -> Resolved:
     """A spaCy time entity none of our rules understood: ask dateparser, or leave the value open."""
     text = g["t"] or ""
+    if text.lower() in _lexicon()["units"] and text.lower().endswith("s"):
+        return _duration(None, _unit_code(text)), "duration"  # '"decades in the making"'
     base = None if ctx.base is None else datetime(ctx.base.year, ctx.base.month, ctx.base.day)
     found = _dateparser_data(text, base, "future" if ctx.direction == FUTURE else "past")
     if found is None:
@@ -917,7 +927,7 @@ _RESOLVERS: dict[str, Callable[[Groups, _Ctx], Resolved | None]] = {
     "decade": _r_decade, "century": _r_century, "quarter": _r_quarter, "season": _r_season,
     "rel_unit": _r_rel_unit, "day_word": _r_day_word, "this_pod": _r_this_pod,
     "weekday": _r_weekday, "weekend": _r_weekend, "clock": _r_clock, "military": _r_clock,
-    "noon": _r_noon, "ago": _r_ago, "rate": _r_rate, "every": _r_every, "sets": _r_sets,
+    "noon": _r_noon, "oclock": _r_oclock, "ago": _r_ago, "rate": _r_rate, "every": _r_every, "sets": _r_sets,
     "duration": _r_duration, "bare_units": _r_bare_units, "anaphor": _r_anaphor,
     "the_day": _r_the_day, "late_day": _r_the_day, "the_period": _r_the_period,
     "the_units": _r_bare_units, "pod": _r_pod, "week_of": _r_week_of, "holiday": _r_holiday,
