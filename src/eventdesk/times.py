@@ -450,7 +450,10 @@ def _direction(doc: "Doc", hit: _Hit) -> int:
     ids = _tokens_at(doc, hit.start, hit.end)
     if ids is None:
         return UNKNOWN
-    verb = _clause_verb(doc, doc[ids[0]:ids[1] + 1].root.i)
+    root = doc[ids[0]:ids[1] + 1].root
+    if root.dep_ in ("compound", "poss", "nmod", "amod") and root.head.pos_ in ("NOUN", "PROPN"):
+        return UNKNOWN  # 'her Sunday morning health crisis', "Monday's debate": no clause of its own
+    verb = _clause_verb(doc, root.i)
     if verb is None:
         return UNKNOWN
     direction = _verb_direction(verb)
