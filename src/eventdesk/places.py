@@ -27,8 +27,8 @@ PLACE_TYPES = {"GPE", "LOC", "FAC"}
 QUALIFIER_BONUS, QUALIFIER_COUNTRY_BONUS = 5.0, 2.0
 CONTEXT_COUNTRY, CONTEXT_REGION = 2.0, 2.0
 HINT_BONUS = 3.0
-DATELINE = re.compile(r"\A\s*([A-Z][A-Z.'’ -]{2,40}?)(?:,\s*[A-Z][A-Za-z. ]{1,25}?)?"
-                      r"\s*(?:\((?:AP|AFP|Reuters|UPI|dpa|CNN|Xinhua)\)\s*)?[—–-]{1,2}\s")
+DATELINE = re.compile(r"(?:\A|\n)[ \t]*([A-Z][A-Z.'’ -]{2,40}?)(?:,[ \t]*[A-Z][A-Za-z0-9. ]{1,25}?)?"
+                      r"[ \t]*(?:\([A-Za-z ]{2,20}\)[ \t]*)?[—–\-:\ufffd]{1,2}[ \t]")
 QUALIFIER = re.compile(r"\A,\s*((?:[A-Z][\w.'’-]*)(?:\s+[A-Z][\w.'’-]*){0,2})")
 FOLLOWING_WORD = re.compile(r"\A\s+([A-Za-z]+)")
 CAPITALISED = re.compile(r"[A-Z][\w.&'’-]*")
@@ -85,40 +85,63 @@ def geocode(entities: list[Entity], *, article: Article,
 # ---------------------------------------------------------------------------- finding toponyms
 
 def find_toponyms(entities: list[Entity], gaz: Gazetteer, *, article: Article) -> list[Toponym]:
-    """Every toponym in the article: place entities, place names in ORG names, the dateline."""
+    """Every toponym in the article: place entities, place names in ORG (and NORP group)
+    names, the dateline."""
     found: list[Toponym] = []
     for entity in entities:
         if entity.type in PLACE_TYPES:
-            found.append(entity_toponym(entity, article))
+            found.extend(entity_toponyms(entity, gaz, article))
         elif entity.type == "ORG":
             found.extend(name_toponyms(entity, gaz))
-    dateline = dateline_toponym(article, entities)
+        elif entity.type == "NORP":  # "Toronto police": never the demonym itself ("Russian")
+            found.extend(inner_toponyms(entity, gaz))
+    dateline = dateline_toponym(article, entities, gaz)
     return found + ([dateline] if dateline else [])
 
 
-def entity_toponym(entity: Entity, article: Article) -> Toponym:
-    name, hint, qualifier = split_name(entity.name)
+def entity_toponyms(entity: Entity, gaz: Gazetteer, article: Article) -> list[Toponym]:
+    """One toponym per distinct name among the entity's mentions ("UK" and "England" stay
+    apart); mentions that are no place name by themselves go with the entity's name."""
+    groups: dict[str, list[Span]] = {}
     for mention in entity.mentions:
+        text = mention.text if gaz.lookup(mention.text) else entity.name
+        groups.setdefault(text, []).append(mention)
+    return [named_toponym(name, tuple(ms), entity, gaz, article) for name, ms in groups.items()
+            if looks_like_name(name)]
+
+
+def looks_like_name(text: str) -> bool:
+    """Place names start with a capital or a digit-free word ("veranda", "11:11pm" are not)."""
+    words = text.split()
+    return bool(words) and any(w[:1].isupper() for w in words) and not any(
+        ch.isdigit() for ch in text)
+
+
+def named_toponym(name: str, mentions: tuple[Span, ...], entity: Entity, gaz: Gazetteer,
+                  article: Article) -> Toponym:
+    bare, hint, qualifier = split_name(name, gaz)
+    for mention in mentions:
         after = _text_after(article, mention)
         hint = hint or following_hint(after)
         qualifier = qualifier or following_qualifier(after)
-    return Toponym(name=name, mentions=entity.mentions, entity=entity.id, hint=hint,
-                   qualifier=qualifier)
+    return Toponym(name=bare, mentions=mentions, entity=entity.id, hint=hint, qualifier=qualifier)
 
 
-def split_name(name: str) -> tuple[str, str | None, str | None]:
-    """("Paris, Texas") -> ("Paris", None, "Texas"); ("the Kharkiv region") -> ("Kharkiv", "region", None)."""
+def split_name(name: str, gaz: Gazetteer) -> tuple[str, str | None, str | None]:
+    """("Paris, Texas") -> ("Paris", None, "Texas"); ("the Kharkiv region") -> ("Kharkiv",
+    "region", None). Names the gazetteer knows whole ("Kansas City") are kept whole."""
     qualifier = None
-    if "," in name:
+    if "," in name and not gaz.lookup(name):
         name, qualifier = (part.strip() for part in name.split(",", 1))
+    if gaz.lookup(name):
+        return name, None, qualifier or None
     words = name.split()
     type_words = rules()["type_words"]
     hint = None
     while len(words) > 1 and words[-1].casefold() in type_words:
         hint = type_words[words.pop().casefold()]
-    while len(words) > 1 and words[0].casefold() in ("the", *type_words) :
-        first = words.pop(0).casefold()
-        hint = type_words.get(first, hint)
+    while len(words) > 1 and (words[0].casefold() == "the" or words[0].casefold() in type_words):
+        hint = type_words.get(words.pop(0).casefold(), hint)
     return " ".join(words), hint, qualifier or None
 
 
@@ -129,49 +152,60 @@ def following_hint(after: str) -> str | None:
 
 def following_qualifier(after: str) -> str | None:
     match = QUALIFIER.match(after)
-    return match.group(1).rstrip(".") + ("." if match.group(1).endswith(".") else "") if match else None
+    return match.group(1) if match else None
 
 
 def _text_after(article: Article, mention: Span) -> str:
-    text = article.title or "" if mention.where == "title" else article.body
+    text = (article.title or "") if mention.where == "title" else article.body
     return text[mention.end: mention.end + 40]
 
 
 def name_toponyms(entity: Entity, gaz: Gazetteer) -> list[Toponym]:
-    """An ORG entity that is a place name ("Harare"), or names one at its start or after "of"
-    ("the Pakistan Army", "the Kidney Foundation of Canada")."""
+    """An ORG entity that is a place name ("Harare"), or names one at its start, end or after
+    "of" ("the Pakistan Army", "Air Zimbabwe", "the Kidney Foundation of Canada")."""
     if any(prominent(c) for c in gaz.lookup(entity.name)):
         return [Toponym(name=entity.name, mentions=entity.mentions, entity=entity.id, strict=True)]
+    return inner_toponyms(entity, gaz)
+
+
+def inner_toponyms(entity: Entity, gaz: Gazetteer) -> list[Toponym]:
     found = []
     for mention in entity.mentions:
-        span = next((s for s in inner_names(mention) if any(prominent(c) for c in gaz.lookup(s.text))),
-                    None)
-        if span is not None:
-            found.append(Toponym(name=span.text, mentions=(span,), strict=True))
+        for span, allowed in inner_names(mention):
+            if any(prominent(c) and c.feature in allowed for c in gaz.lookup(span.text)):
+                found.append(Toponym(name=span.text, mentions=(span,), strict=True))
+                break
     return found
 
 
-def inner_names(mention: Span) -> Iterable[Span]:
-    """Capitalised word runs that may be a place inside an organisation's name, longest first."""
+ANY_FEATURE = frozenset({"country", "region", "city", "landmark", "water", "other"})
+POLITY = frozenset({"country", "region"})
+
+
+def inner_names(mention: Span) -> Iterable[tuple[Span, frozenset[str]]]:
+    """Capitalised word runs inside a group's name that may be a place, longest first, with
+    the features allowed there (only a country or region at the end: "Air Zimbabwe")."""
     text = mention.text
     skip = 4 if text[:4] in ("the ", "The ") else 0
-    words = [w for w in CAPITALISED.finditer(text, skip)]
+    words = list(CAPITALISED.finditer(text, skip))
     leading = [w for i, w in enumerate(words) if w.start() == (words[i - 1].end() + 1 if i else skip)]
     for size in range(min(len(leading), 3), 0, -1):
-        if size < len(words):
-            yield _sub_span(mention, skip, leading[size - 1].end())
+        if len(text.split()) > size + (1 if skip else 0):
+            yield _sub_span(mention, skip, leading[size - 1].end()), ANY_FEATURE
     of = text.rfind(" of ")
     if of > 0:
-        yield _sub_span(mention, of + 4, len(text))
+        yield _sub_span(mention, of + 4, len(text)), ANY_FEATURE
+    if len(words) > 1 and words[-1].end() == len(text):
+        yield _sub_span(mention, words[-1].start(), len(text)), POLITY
 
 
 def _sub_span(mention: Span, start: int, end: int) -> Span:
     return Span(mention.start + start, mention.start + end, mention.text[start:end], mention.where)
 
 
-def dateline_toponym(article: Article, entities: list[Entity]) -> Toponym | None:
+def dateline_toponym(article: Article, entities: list[Entity], gaz: Gazetteer) -> Toponym | None:
     """The dateline place ("BEIRUT (AP) -", "WASHINGTON -") when no entity already covers it."""
-    match = DATELINE.match(article.body)
+    match = DATELINE.search(article.body[:400])
     if not match:
         return None
     start, end = match.span(1)
@@ -180,7 +214,9 @@ def dateline_toponym(article: Article, entities: list[Entity]) -> Toponym | None
     if any(m.where == "body" and m.start < end and m.end > start for e in entities
            for m in e.mentions):
         return None
-    return Toponym(name=text.title(), mentions=(Span(start, end, text),), strict=True)
+    if not any(prominent(c) for c in gaz.lookup(text)):
+        return None
+    return Toponym(name=text, mentions=(Span(start, end, text),), strict=True)
 
 
 # ---------------------------------------------------------------------------- ranking candidates
@@ -190,6 +226,8 @@ def best_candidate(toponym: Toponym, gaz: Gazetteer, context: Context | None) ->
     if toponym.strict:
         candidates = [c for c in candidates if prominent(c)]
     candidates = drop_towns_named_like_countries(candidates, toponym)
+    if toponym.hint and context is not None and not any(c.feature == toponym.hint for c in candidates):
+        candidates = [c for c in candidates if c.country and context.countries[c.country] > 0]
     if not candidates:
         return None
     qualifier = qualifier_place(toponym.qualifier, gaz)
@@ -225,7 +263,7 @@ def prior(candidate: Candidate) -> float:
     if candidate.feature == "region":
         return 1.5 if candidate.source.startswith("pycountry") else size - 0.5
     if candidate.feature in ("water", "landmark"):
-        return 4.0
+        return 5.0
     return size + (1.0 if candidate.capital else 0.0)
 
 
