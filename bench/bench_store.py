@@ -30,6 +30,7 @@ QUADS = ["verbal cooperation", "material cooperation", "verbal conflict", "mater
 START = dt.date(2019, 1, 1)
 DAYS = 5 * 365
 PER_ARTICLE = 10
+VOCABULARY = [f"word{i}" for i in range(2000)]  # each word is in about 2% of the bodies
 
 
 def pools(rng: random.Random) -> tuple[list[str], list[tuple[str, str]], list[tuple]]:
@@ -82,8 +83,7 @@ def build(store: Store, n_events: int, rng: random.Random) -> dict:
             ((k, f"synthetic-{k}", f"{k:064x}", f"{k:064x}", f"Headline {k}",
               f"Source{k % 200}", f"source{k % 200}", f"https://news{k % 200}.example/{k}",
               (START + dt.timedelta(days=k % DAYS)).isoformat() + "T08:00:00",
-              " ".join(rng.choices(["talks", "attack", "border", "ministers", "protest",
-                                    "ceasefire", "sanctions", "aid", "troops", "election"], k=40)),
+              " ".join(rng.choices(VOCABULARY, k=40)),
               PER_ARTICLE) for k in range(1, n_articles + 1)))
         conn.executemany(
             "INSERT INTO dedup_events (key, type, date_first, date_last, actor_countries,"
@@ -140,7 +140,8 @@ def query_cases(pool: dict) -> dict:
         "actor + recipient country": lambda r: Filters(actor_country=c(r), recipient_country=c(r)),
         "place": lambda r: Filters(place=r.choice(pool["places"])[0]),
         "entity name": lambda r: Filters(entity=r.choice(pool["people"])[0]),
-        "full-text search + type": lambda r: Filters(search=r.choice(["ceasefire", "troops"]),
+        "full-text search": lambda r: Filters(search=r.choice(VOCABULARY)),
+        "full-text search + type": lambda r: Filters(search=r.choice(VOCABULARY),
                                                      type=r.choice(TYPES)),
         "page 200 of all (cursor)": lambda r: Filters(cursor=r.randrange(900_000)),
     }

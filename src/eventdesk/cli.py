@@ -150,6 +150,15 @@ from .cli_serve import serve  # noqa: E402
 
 main.add_command(serve)
 
+from .cli_ray import register as _register_ray  # noqa: E402
+
+_register_ray(main)
+
+
+from .cli_gazetteer import gazetteer  # noqa: E402
+
+main.add_command(gazetteer)
+
 
 if __name__ == "__main__":
     main()

@@ -908,6 +908,8 @@ def _r_entity(g: Groups, ctx: _Ctx) -> Resolved:
     text = g["t"] or ""
     if text.lower() in _lexicon()["units"] and text.lower().endswith("s"):
         return _duration(None, _unit_code(text)), "duration"  # '"decades in the making"'
+    if not _dateparser_worthy(text):
+        return None, "date"
     base = None if ctx.base is None else datetime(ctx.base.year, ctx.base.month, ctx.base.day)
     found = _dateparser_data(text, base, "future" if ctx.direction == FUTURE else "past")
     if found is None:
@@ -940,6 +942,16 @@ _RESOLVERS: dict[str, Callable[[Groups, _Ctx], Resolved | None]] = {
 
 
 # ----------------------------------------------------------------------------- dateparser
+
+
+def _dateparser_worthy(text: str) -> bool:
+    """Only what dateparser reads reliably: digits, month or weekday names, relative words;
+    never ordinals ('a second straight day'), which it turns into wrong dates."""
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    if words & _words("dateparser_refuse"):
+        return False
+    names = {w.lower() for w in (*_lexicon()["months"], *_lexicon()["weekdays"])}
+    return bool(re.search(r"\d", text)) or bool(words & (names | _words("dateparser_relative")))
 
 
 @functools.lru_cache(maxsize=8192)
