@@ -566,7 +566,8 @@ def _clause(cue: "Token") -> "Token | None":
     clauses = [c for c in cue.children if c.dep_ == "ccomp"
                or (c.dep_ == "advcl" and c.i > cue.i and c.left_edge.lower_ == "that")]
     after = [c for c in clauses if c.i > cue.i]
-    return (after or clauses or [None])[0]
+    ranked = after or clauses
+    return ranked[0] if ranked else None
 
 
 def _complement_ok(cue: "Token", child: "Token") -> bool:
@@ -679,12 +680,9 @@ def merge_found(tx: _Text, direct: list[Found], turns: list[Found], indirect: li
     covered by direct quotes is dropped. (Quotes reported inside other quotes are kept.)"""
     direct = [d for d in direct if not any(_overlap(d, t) for t in turns)] + turns
     kept = list(direct)
-    for q in indirect:
-        q = _cut_before_direct(tx, q, direct)
-        if q is None:
-            continue
-        covered = sum(_overlap(q, d) for d in direct)
-        if covered < 0.5 * (q.end - q.start):
+    for candidate in indirect:
+        q = _cut_before_direct(tx, candidate, direct)
+        if q is not None and sum(_overlap(q, d) for d in direct) < 0.5 * (q.end - q.start):
             kept.append(q)
     kept.sort(key=lambda q: (q.start, q.end))
     return kept

@@ -83,7 +83,7 @@ def _bars(keys: list[str], counts: dict[str, dict[str, int]]) -> dict[str, Any]:
     bars, types = [], set()
     for i, key in enumerate(keys):
         x = MARGIN["left"] + i * step
-        y = MARGIN["top"] + plot_h
+        y = float(MARGIN["top"] + plot_h)
         segments = []
         for type_, count in sorted(counts.get(key, {}).items()):
             height = plot_h * count / top

@@ -50,9 +50,10 @@ def pages_router(state: AppState) -> APIRouter:
     @page("/")
     def overview(request: Request) -> Response:
         store = state.reader()
-        data = {"counts": store.counts(), "timeline": queries.timeline(store, Filters()),
+        counts = queries.timeline(store, Filters())
+        data = {"counts": store.counts(), "timeline": counts,
                 "articles": store.articles(Filters(limit=10)).rows}
-        return respond(request, "index.html", data, chart=timeline_chart(data["timeline"]),
+        return respond(request, "index.html", data, chart=timeline_chart(counts),
                        filters=Filters())
 
     @page("/events")
