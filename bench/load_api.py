@@ -1,0 +1,163 @@
+"""A bounded local load test of the HTTP API: 2,000 requests, 20 at a time, on /api/events
+over a 100k-event synthetic store. Target: p95 < 100 ms and zero errors.
+
+    .venv/bin/python bench/load_api.py [--events 100000] [--requests 2000] [--concurrency 20]
+
+The store is built by ``bench_store.build`` (synthetic rows in the store's real schema); the
+server is ``eventdesk serve`` in a subprocess on a free loopback port (only loopback is ever
+used); the client is httpx. Requests mix the filters the UI sends: no filter, type + month,
+actor country, recipient country, entity, place, full-text search and cursor pages. Prints
+the latency percentiles; exits 1 when the target is missed. Numbers go into
+docs/performance.md.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_store import TYPES, build, random_range  # noqa: E402
+
+from eventdesk.store import Store  # noqa: E402
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def make_store(path: Path, events: int) -> dict:
+    """The synthetic store (reused when it already holds ``events`` events)."""
+    if path.exists():
+        with Store(path, readonly=True) as store:
+            if store.counts()["events"] == events:
+                return _pools(store)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    started = time.perf_counter()
+    with Store(path) as store:
+        pool = build(store, events, random.Random(7))
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    print(f"built {events:,} events in {time.perf_counter() - started:.0f} s", flush=True)
+    return pool
+
+
+def _pools(store: Store) -> dict:
+    conn = store.conn
+    return {"countries": [r[0] for r in conn.execute("SELECT DISTINCT actor1_country FROM events"
+                                                     " WHERE actor1_country IS NOT NULL")],
+            "people": [(r[0], None) for r in conn.execute("SELECT DISTINCT actor1 FROM events"
+                                                          " LIMIT 3000")],
+            "places": [(r[0],) for r in conn.execute("SELECT DISTINCT location FROM events"
+                                                     " LIMIT 800")]}
+
+
+def urls(pool: dict, n: int, *, events: int, seed: int = 3) -> list[str]:
+    """``n`` request paths with the filter mix the UI sends."""
+    rng = random.Random(seed)
+    cases = [
+        lambda: {},
+        lambda: dict(zip(("since", "until"), random_range(rng, 30)), type=rng.choice(TYPES)),
+        lambda: dict(zip(("since", "until"), random_range(rng, 30)),
+                     actor_country=rng.choice(pool["countries"])),
+        lambda: {"recipient_country": rng.choice(pool["countries"])},
+        lambda: {"entity": rng.choice(pool["people"])[0]},
+        lambda: {"place": rng.choice(pool["places"])[0]},
+        lambda: {"search": rng.choice(["ceasefire", "troops", "sanctions"]),
+                 "type": rng.choice(TYPES)},
+        lambda: {"cursor": rng.randrange(events)},
+    ]
+    return [f"/api/events?{urlencode(rng.choice(cases)())}" for _ in range(n)]
+
+
+async def run(base: str, paths: list[str], concurrency: int) -> tuple[list[float], list[str]]:
+    """Send every path, ``concurrency`` at a time; latencies (ms) and error descriptions."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for path in paths:
+        queue.put_nowait(path)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        async def worker() -> None:
+            while not queue.empty():
+                path = queue.get_nowait()
+                started = time.perf_counter()
+                try:
+                    response = await client.get(path)
+                    if response.status_code != 200 or "rows" not in response.json():
+                        errors.append(f"{response.status_code} {path}")
+                except httpx.HTTPError as exc:
+                    errors.append(f"{type(exc).__name__} {path}")
+                latencies.append((time.perf_counter() - started) * 1000)
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, errors
+
+
+def start_server(db: Path, port: int) -> subprocess.Popen:
+    exe = Path(sys.executable).with_name("eventdesk")
+    process = subprocess.Popen([str(exe), "serve", "--db", str(db), "--host", HOST, "--port",
+                                str(port), "--log-level", "warning"])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://{HOST}:{port}/api/events?limit=1", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("the server did not come up within 60 s")
+
+
+def report(latencies: list[float], errors: list[str], seconds: float) -> bool:
+    cuts = statistics.quantiles(latencies, n=100)
+    p50, p95, p99 = statistics.median(latencies), cuts[94], cuts[98]
+    print(f"requests {len(latencies):,}  errors {len(errors)}  wall {seconds:.1f} s"
+          f"  throughput {len(latencies) / seconds:.0f} req/s")
+    print(f"latency ms: p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  max {max(latencies):.1f}")
+    for error in errors[:10]:
+        print("error:", error)
+    ok = p95 < 100 and not errors
+    print("target p95 < 100 ms, zero errors:", "met" if ok else "MISSED")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--db", type=Path, default=Path("/tmp/eventdesk-load-100k.db"))
+    args = parser.parse_args()
+    pool = make_store(args.db, args.events)
+    port = free_port()
+    server = start_server(args.db, port)
+    try:
+        base = f"http://{HOST}:{port}"
+        asyncio.run(run(base, urls(pool, 100, events=args.events, seed=1), args.concurrency))
+        started = time.perf_counter()
+        latencies, errors = asyncio.run(run(base, urls(pool, args.requests, events=args.events),
+                                            args.concurrency))
+        ok = report(latencies, errors, time.perf_counter() - started)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
