@@ -125,6 +125,16 @@ def test_pronoun_becomes_a_mention(nlp):
     assert he in speaker.mentions and quote.speaker_span == he
 
 
+@pytest.mark.parametrize("text,speaker", [
+    ('Maria Lopez spoke after Mr. Smith left the room. "We will win the vote," she said.', "Maria Lopez"),
+    ('Mr. Smith met Maria Lopez in Paris. "We will win the vote," she said.', "Maria Lopez"),
+    ('Ms. Lopez met John Smith in Paris. "We will win the vote," he said.', "John Smith"),
+])
+def test_pronoun_skips_the_other_gender(nlp, text, speaker):
+    quotes, entities = run(nlp, text)
+    assert speaker_name(entities, find(quotes, "We will win")) == speaker
+
+
 def test_content_excludes_speaker_and_cue(nlp):
     quotes, _ = run(nlp, '"We will win the election," Smith said.')
     assert [q.span.text for q in quotes] == ["We will win the election"]
