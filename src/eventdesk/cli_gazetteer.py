@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def build(path: Path | None) -> None:
     except EventdeskError as exc:
         fail(exc)
         return
-    dump(info_as_dict(info), click.get_text_stream("stdout"), pretty=True)
+    dump(info_as_dict(info), sys.stdout, pretty=True)
 
 
 @gazetteer.command()
@@ -77,4 +78,4 @@ def info(path: Path | None) -> None:
           "counts": gaz.counts(), "built_at": built.get("built_at"),
           "build_seconds": built.get("seconds"),
           "load_seconds": round(time.perf_counter() - started, 4)},
-         click.get_text_stream("stdout"), pretty=True)
+         sys.stdout, pretty=True)

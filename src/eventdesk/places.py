@@ -271,7 +271,7 @@ def score(candidate: Candidate, toponym: Toponym, context: Context | None,
           qualifier: Candidate | None) -> float:
     value = prior(candidate) - 1.0 * candidate.kind
     if toponym.hint is not None:
-        value += HINT_BONUS + candidate.kind if candidate.feature == toponym.hint else 0.0
+        value += HINT_BONUS + candidate.kind if candidate.feature == toponym.hint else -HINT_BONUS
     if qualifier is not None and candidate.country == qualifier.country:
         same_region = qualifier.feature == "country" or candidate.admin1 == qualifier.admin1
         value += QUALIFIER_BONUS if same_region else QUALIFIER_COUNTRY_BONUS

@@ -117,8 +117,8 @@ def _open_or_build(path: Path, *, build: bool) -> Gazetteer:
 def _build_locked(path: Path, problem: str) -> Gazetteer:
     from filelock import FileLock, Timeout
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(path) + ".lock", timeout=LOCK_TIMEOUT):
             if _check(path) is not None:  # another process may have built it while we waited
                 log.info("gazetteer at %s is %s; building it (once, about 15 s)", path, problem)
