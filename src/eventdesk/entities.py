@@ -16,10 +16,14 @@ Three steps, each over plain records once spaCy has run:
 A person whose country the text does not state next to the name takes it from a co-referent
 mention, else from a nameless title phrase of the same role elsewhere in the article ("the
 president of Russia" for "President Vladimir Putin"), counting only countries no other
-person with that role already holds. World knowledge (who is president of what) is not used.
+person with that role already holds. After places (``countries_from_sentences``), a person
+still without one takes the single country the sentences naming the person name, unless those
+sentences tell of dealings between countries. World knowledge (who is president of what) is
+not used.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 from collections import Counter
 from collections.abc import Iterable
@@ -74,6 +78,12 @@ def sector_words() -> dict[str, tuple[str, str]]:
 def role_modifiers() -> frozenset[str]:
     """Lower-case words that may stand inside a role before its title ("deputy", "foreign")."""
     return frozenset(row[0] for row in read_rows("entity_role_modifiers.txt"))
+
+
+@functools.cache
+def foreign_cues() -> frozenset[str]:
+    """Lemmas of sentences about dealings between countries (``data/entity_foreign_cues.txt``)."""
+    return frozenset(row[0] for row in read_rows("entity_foreign_cues.txt"))
 
 
 # ----------------------------------------------------------------------------- nlp-time fixes
@@ -147,6 +157,8 @@ def _fix_ent(ent: "SpacySpan") -> list["SpacySpan"]:
             out.append(_relabel(part, hit.type))
         elif hit is None and "CCONJ" in {t.pos_ for t in part} and (pieces := _split_conjuncts(part)):
             out.extend(pieces)
+        elif hit is None and _demonym_group(part):
+            out.append(_relabel(part, "NORP"))
         elif hit is None and part.label_ == "PERSON" and (pieces := _split_leading_place(part)):
             out.extend(pieces)
         else:
@@ -227,6 +239,16 @@ def _split_conjuncts(span: "SpacySpan") -> list["SpacySpan"]:
     return pieces if len(pieces) > 1 else []
 
 
+def _demonym_group(span: "SpacySpan") -> bool:
+    """ "Bosnian Serbs", "Iraqi Kurds": a people named with the country it lives in."""
+    if len(span) < 2 or span[-1].tag_ not in ("NNPS", "NNS", "NNP"):
+        return False
+    last = lookup(span[-1].text)
+    head = lookup(span[:-1].text)
+    return bool(last and last.kind == "demonym" and head and head.kind in ("country", "region", "demonym")
+                and head.country)
+
+
 def _split_leading_place(span: "SpacySpan") -> list["SpacySpan"]:
     """ "Armenia Nikol Pashinyan" (PERSON) -> Armenia (GPE) + Nikol Pashinyan (PERSON)."""
     for k in range(min(3, len(span) - 1), 0, -1):
@@ -246,7 +268,12 @@ def _merge_known(doc: "Doc", spans: list["SpacySpan"]) -> list["SpacySpan"]:
         span, nxt = spans[i], spans[i + 1] if i + 1 < len(spans) else None
         if nxt is not None and (nxt.start == span.end or nxt.start == span.end + 1
                                 and doc[span.end].lower_ in ("in", "of", "for")):
-            hit = lookup(doc[span.start:nxt.end].text)
+            whole = doc[span.start:nxt.end]
+            if nxt.start == span.end and lookup(whole.text) is None and _demonym_group(whole):
+                out.append(_label(whole, "NORP"))  # "Iraqi" + "Kurds"
+                i += 2
+                continue
+            hit = lookup(whole.text)
             if hit and hit.kind in ORG_KINDS:
                 out.append(_label(doc[span.start:nxt.end], hit.type))
                 i += 2
@@ -572,7 +599,7 @@ def _read_other(doc: "Doc", ent: "SpacySpan", label: str, *, where: Where) -> Me
     type_ = hit.type if hit and (kind in ACTOR_KINDS or label not in ("PERSON",)) and kind else label
     if type_ == "PERSON":
         type_ = label
-    country = hit.country if hit else _leading_country(text) if label in ("ORG", "FAC") else None
+    country = hit.country if hit else _leading_country(text) if label in ("ORG", "FAC", "NORP") else None
     sector = hit.sector if hit else _sector_of(text.split(), "org") if label == "ORG" else None
     canonical = hit.name if hit and kind in ("country", "metonym", "igo", "region") else None
     key = _key(type_, text, hit)
@@ -730,6 +757,41 @@ def fill_person_countries(groups: list[list[Mention]], facts: list[RoleFact]) ->
                    and f.sent not in sents} - {c for r, c in held if r == role}
         if len(options) == 1:
             group[0].country = options.pop()
+
+
+def countries_from_sentences(entities: list[Entity], doc: "Doc") -> list[Entity]:
+    """A person with no stated country takes the one country the sentences naming the person
+    name ("Ousted President Askar Akayev ... returning to Kyrgyzstan", "Museveni banned Ugandan
+    opposition candidates"), leaving out countries other people hold and sentences about dealings
+    between countries (visits, talks, envoys), where a second country is the other side.
+    Run after places, so that towns have their countries."""
+    starts = [s.start_char for s in doc.sents]
+    by_sent: dict[int, set[str]] = {}
+    held = {e.country for e in entities if e.type == "PERSON" and e.country}
+    for entity in entities:
+        if entity.country and entity.type != "PERSON":
+            for m in entity.mentions:
+                if m.where == "body":
+                    by_sent.setdefault(_sentence_of(starts, m.start), set()).add(entity.country)
+    foreign = _foreign_sentences(doc)
+    out = []
+    for entity in entities:
+        sents = {_sentence_of(starts, m.start) for m in entity.mentions if m.where == "body"}
+        if entity.type == "PERSON" and not entity.country and sents and not sents & foreign:
+            options = set().union(*(by_sent.get(s, set()) for s in sents)) - held
+            if len(options) == 1:
+                entity = replace(entity, country=options.pop())
+        out.append(entity)
+    return out
+
+
+def _sentence_of(starts: list[int], char: int) -> int:
+    return starts[max(0, bisect.bisect_right(starts, char) - 1)] if starts else 0
+
+
+def _foreign_sentences(doc: "Doc") -> set[int]:
+    cues = foreign_cues()
+    return {s.start_char for s in doc.sents if any(t.lemma_.lower() in cues for t in s)}
 
 
 def _role(group: list[Mention]) -> str:

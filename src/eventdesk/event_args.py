@@ -81,6 +81,8 @@ def _head_entities(head: "Token", index: TextIndex, depth: int) -> list[str]:
     if head.lower_ in cue_set("first_person"):
         quote = quote_at(index, head.idx)
         return [quote.speaker] if quote and quote.speaker else []
+    if head.lower_ in load_lexicon().cues["third_person"] and head.pos_ == "PRON":
+        return _antecedent(head, index) if depth < 3 else []
     if head.lower_ in RELATIVE and head.head.dep_ == "relcl":
         return np_entities(head.head.head, index, depth=depth + 1) if depth < 3 else []
     own = index.entity_at.get(head.i)
@@ -95,6 +97,34 @@ def _head_entities(head: "Token", index: TextIndex, depth: int) -> list[str]:
                 if pobj.dep_ == "pobj":
                     found += np_entities(pobj, index, depth=depth + 1)
     return found
+
+
+def _antecedent(pronoun: "Token", index: TextIndex) -> list[str]:
+    """What "he", "it", "their" stands for: the subject of a clause above the pronoun ("Serbs
+    said their forces ...", "the union announced that it ..."), else the subject of the
+    previous sentence, when its kind fits (a person for "he", not a person for "it")."""
+    kind = load_lexicon().cues["third_person"][pronoun.lower_]
+    for node in pronoun.ancestors:
+        for child in node.children:
+            if child.dep_ in SUBJECTS and child.i < pronoun.i and pronoun not in child.subtree:
+                found = _fitting(np_entities(child, index, depth=3), kind, index)
+                if found:
+                    return found
+    sent = pronoun.sent
+    if sent.start == 0:
+        return []
+    root = index.doc[sent.start - 1].sent.root
+    subjects = [c for c in root.children if c.dep_ in SUBJECTS]
+    return _fitting([e for c in subjects for e in np_entities(c, index, depth=3)], kind, index)
+
+
+def _fitting(ids: list[str], kind: str, index: TextIndex) -> list[str]:
+    people = [i for i in ids if index.entity_type.get(i) == "PERSON"]
+    if kind == "person":
+        return people[:1]
+    if kind == "thing":
+        return [i for i in ids if i not in people][:1]
+    return ids if len(ids) > 1 or not people else []
 
 
 def _is_group(head: "Token", own: str, index: TextIndex) -> bool:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
-from .entities import extract_entities
+from .entities import countries_from_sentences, extract_entities
 from .errors import EventdeskError, InputError
 from .events import extract_events
 from .model import Article, ArticleInput, Extraction
@@ -45,6 +45,7 @@ def read_article(article: Article, doc: "Doc", title_doc: "Doc | None") -> Extra
     entities = extract_entities(doc, title_doc, article=article)
     times = extract_times(doc, title_doc, article=article)
     places, entities = geocode(entities, article=article)
+    entities = countries_from_sentences(entities, doc)
     quotes, entities = extract_quotes(doc, article=article, entities=entities, times=times)
     events = extract_events(doc, title_doc, article=article, entities=entities, places=places,
                             times=times, quotes=quotes)
