@@ -76,10 +76,11 @@ def check_country_points(countries: list[PlaceRow], all_cities: list[dict[str, A
         box[:] = [min(box[0], lat), max(box[1], lat), min(box[2], lon), max(box[3], lon)]
     warnings = []
     for row in countries:
-        box = boxes.get(row.country or "")
-        if box and not (box[0] - 3 <= row.lat <= box[1] + 3 and box[2] - 3 <= row.lon <= box[3] + 3):
+        found = boxes.get(row.country or "")
+        if found and not (found[0] - 3 <= row.lat <= found[1] + 3
+                          and found[2] - 3 <= row.lon <= found[3] + 3):
             warnings.append(f"{row.name} ({row.country}) point {row.lat},{row.lon} is outside "
-                            f"its cities' box {[round(x, 1) for x in box]}")
+                            f"its cities' box {[round(x, 1) for x in found]}")
     return warnings
 
 

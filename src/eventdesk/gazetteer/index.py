@@ -66,7 +66,9 @@ class Gazetteer:
             return []
         with self._lock:
             rows = self._con.execute(_QUERY, (key,)).fetchall()
-        return [Candidate(*row[:10], bool(row[10]), row[11]) for row in rows]
+        return [Candidate(id=r[0], name=r[1], feature=r[2], country=r[3], admin1=r[4], lat=r[5],
+                          lon=r[6], population=r[7], geonameid=r[8], source=r[9],
+                          capital=bool(r[10]), kind=r[11]) for r in rows]
 
     def counts(self) -> dict[str, int]:
         with self._lock:
