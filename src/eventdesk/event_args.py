@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .event_lexicon import TriggerRule, cue_set, load_lexicon
+from .event_lexicon import TriggerRule, cue_set, load_lexicon, verb_forms
 from .model import Entity, Place, Quote
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ class TextIndex:
     entity_at: dict[int, str] = field(default_factory=dict)  # token index -> entity id
     place_at: dict[int, str] = field(default_factory=dict)  # token index -> place id
     entity_type: dict[str, str] = field(default_factory=dict)
+    entity_country: dict[str, str | None] = field(default_factory=dict)
     quotes: list[Quote] = field(default_factory=list)
 
 
@@ -41,6 +42,7 @@ def index_text(doc: "Doc", *, where: str, entities: list[Entity], places: list[P
     index = TextIndex(doc=doc, where=where, quotes=[q for q in quotes if q.span.where == where])
     for entity in entities:
         index.entity_type[entity.id] = entity.type
+        index.entity_country[entity.id] = entity.country
         for mention in entity.mentions:
             if mention.where == where:
                 _mark(doc, mention.start, mention.end, entity.id, index.entity_at)
@@ -89,7 +91,8 @@ def _head_entities(head: "Token", index: TextIndex, depth: int) -> list[str]:
     found = [e for c in head.children if c.dep_ in MODIFIERS for e in _modifier_entities(c, index)]
     if own is not None:
         return [own, *_listed(head, index), *(e for e in found if e != own and _is_group(head, own, index))]
-    if found or depth >= 3:
+    # a modifier without a country also takes where the group is from ("Druze inhabitants of the Golan")
+    if depth >= 3 or any(index.entity_country.get(e) for e in found):
         return found
     for child in head.children:
         if child.dep_ == "prep" and child.lower_ in cue_set("actor_of_preps"):
@@ -174,7 +177,7 @@ def frame_verb(token: "Token") -> "Token | None":
         if head.lower_ not in ("in", "on", "into", "to"):
             return None
         head = head.head
-    if head.i == token.i or head.pos_ not in ("VERB", "AUX") or head.lemma_.lower() not in light:
+    if head.i == token.i or head.pos_ not in ("VERB", "AUX") or not verb_forms(head) & light:
         return None
     if token.dep_ in ("dobj", "attr", "pobj", "nsubj", "nsubjpass", "oprd", "conj"):
         return head
@@ -233,8 +236,18 @@ def _inherited_subject(token: "Token", index: TextIndex) -> list[str]:
                 return _pobj_entities(child, index)
         return _inherited_subject(head, index) if head.dep_ in ("xcomp", "conj", "advcl") else []
     if token.dep_ == "acl" and token.tag_ == "VBG":
-        return np_entities(head, index)
+        found = np_entities(head, index)
+        if not found and head.dep_ == "dobj" and head.head.pos_ == "VERB":
+            found = _inherited_subject_of(head.head, index)  # "X issued a statement demanding ..."
+        return found
     return []
+
+
+def _inherited_subject_of(verb: "Token", index: TextIndex) -> list[str]:
+    for child in verb.children:
+        if child.dep_ in SUBJECTS:
+            return np_entities(child, index)
+    return _inherited_subject(verb, index)
 
 
 def _noun_arguments(token: "Token", rule: TriggerRule, with_role: str, index: TextIndex,
@@ -262,7 +275,7 @@ def _noun_arguments(token: "Token", rule: TriggerRule, with_role: str, index: Te
 
 def _frame_arguments(token: "Token", verb: "Token", rule: TriggerRule, with_role: str,
                      index: TextIndex, args: Arguments) -> None:
-    inverse = verb.lemma_.lower() in cue_set("inverse_light_verbs")
+    inverse = bool(verb_forms(verb) & cue_set("inverse_light_verbs"))
     for child in verb.children:
         if child.i == token.i:
             continue

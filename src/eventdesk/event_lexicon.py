@@ -126,6 +126,16 @@ def near_words(token: "Token") -> set[str]:
     return out
 
 
+def verb_forms(token: "Token") -> set[str]:
+    """The lemma and the plain de-inflections of a word, for lemmatizer slips ("staged" -> "stag")."""
+    word = token.lower_
+    out = {token.lemma_.lower(), word}
+    for suffix, repl in (("ed", ""), ("ed", "e"), ("d", ""), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e")):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            out.add(word[:-len(suffix)] + repl)
+    return out
+
+
 def match_rule(token: "Token") -> TriggerRule | None:
     """The trigger rule that fires on ``token``, or None."""
     pos = "V" if token.pos_ in VERB_POS else "N" if token.pos_ in NOUN_POS else None

@@ -264,6 +264,8 @@ def _set_modality(cand: Candidate, token: "Token", index: TextIndex) -> None:
     elif must and said and cand.type not in ("REQUEST", "THREATEN"):
         _recode(cand, "REQUEST", "10", "REQUEST")  # "X must cooperate", said Y: Y asks X
         cand.args.recipients, cand.args.actors = list(cand.args.actors), _speaker(path, cand, index)
+    elif (future or maybe) and _ultimatum(path) and cand.type not in ("REQUEST", "THREATEN"):
+        _recode(cand, "THREATEN", "13", "THREATEN")  # "will withdraw its force unless ..."
     elif (future or intent) and cand.type in COOPERATIVE_FUTURE:
         cand.type, cand.cameo, cand.mode = "AGREE", "03", None
     elif future and cand.type == "RETREAT":
@@ -273,6 +275,12 @@ def _set_modality(cand: Candidate, token: "Token", index: TextIndex) -> None:
     else:
         cand.hypothetical = future or maybe or intent
     _crowd_request(cand, token)
+
+
+def _ultimatum(path: list["Token"]) -> bool:
+    """A future act on a condition the other side must meet: "will withdraw unless X does Y"."""
+    return any(c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ == "unless" for m in c.children)
+               for node in path[:2] for c in node.children)
 
 
 def _speaker(path: list["Token"], cand: Candidate, index: TextIndex) -> list[str]:
