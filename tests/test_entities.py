@@ -8,7 +8,7 @@ import pytest
 from conftest import SHARED, needs_shared
 
 from eventdesk import countries
-from eventdesk.entities import extract_entities, find_entity, with_mention
+from eventdesk.entities import countries_from_sentences, extract_entities, find_entity, with_mention
 from eventdesk.model import Article, Span
 
 ANY = object()  # a column the row does not check
@@ -185,6 +185,31 @@ def test_country_from_nameless_role_phrase(nlp):
 def test_no_country_from_another_person_in_the_same_sentence(nlp):
     entities = read(nlp, "President Joe Biden spoke with the president of Ukraine on Monday.")
     assert by_name(entities, "Joe Biden").country is None
+
+
+# sentence, person, country the sentence gives it (None: it names another side, or several countries)
+SENTENCE_COUNTRIES = [
+    ("Ousted President Askar Akayev has agreed to resign without returning to Kyrgyzstan.", "Askar Akayev", "KGZ"),
+    ("President Yoweri Museveni has banned Ugandan opposition candidates from the elections.", "Yoweri Museveni", "UGA"),
+    ("President Ana Lopez imposed a curfew in Chile and Peru.", "Ana Lopez", None),
+    ("President John Smith visited China on Monday.", "John Smith", None),
+    ("President Jan Novak gave a warm welcome to South African leader Piet Botha.", "Jan Novak", None),
+]
+
+
+@pytest.mark.parametrize("text,name,country", SENTENCE_COUNTRIES)
+def test_person_takes_the_one_country_of_its_sentences(nlp, text, name, country):
+    entities = countries_from_sentences(read(nlp, text), nlp(text))
+    assert by_name(entities, name).country == country
+
+
+@pytest.mark.parametrize("text,name,country", [
+    ("Bosnian Serbs demanded a truce.", "Bosnian Serbs", "BIH"),
+    ("Iraqi Kurds protested in Erbil.", "Iraqi Kurds", "IRQ"),
+])
+def test_people_named_with_their_country(nlp, text, name, country):
+    entity = by_name(read(nlp, text), name)
+    assert (entity.type, entity.country) == ("NORP", country)
 
 
 @pytest.mark.parametrize("text,kind,country", [

@@ -192,13 +192,75 @@ def test_seed_spans_point_into_body_or_title(seed):
         assert 0.0 <= event["confidence"] <= 1.0
 
 
+# text, type, mode, actor words, recipient words
+RANKED_READINGS = [
+    # clashes in which protesters take part are a violent protest, the protesters' side acting
+    ("French police clashed on Saturday with hundreds of protesters.", "PROTEST", "riot", set(), {"French police"}),
+    ("Security forces clashed with Taliban fighters in Helmand.", "ASSAULT", None, {"Taliban"}, set()),
+    # diplomatic protests are ACCUSE 'disapprove' (manual 3.12.2); street protests stay PROTEST
+    ("Serbia lodged an official protest with Albania.", "ACCUSE", "disapprove", {"Serbia"}, {"Albania"}),
+    ("Thousands joined a protest in Belgrade.", "PROTEST", "demo", set(), set()),
+    # an attack is cyber only when the words say so; weapons destroyed from the air are an assault
+    ("Rebels launched a rocket attack on the base.", "ASSAULT", None, set(), set()),
+    ("Hackers launched a cyber attack on the ministry's network.", "COERCE", "cyber", set(), set()),
+    ("Syrian warplanes destroyed an arms depot in Homs.", "ASSAULT", "destroy", {"Syrian warplanes"}, set()),
+    ("Police destroyed a cache of weapons in Kandahar.", "COERCE", "seize", set(), set()),
+    # an ultimatum is a threat
+    ("Nigeria said it will withdraw its force from Chad unless the rebels agree to a ceasefire.", "THREATEN", None,
+     {"Nigeria"}, set()),
+    # a light verb the lemmatizer slips on ("staged" -> "stag") still frames its noun
+    ("Hamas staged rallies in Gaza.", "PROTEST", "demo", {"Hamas"}, set()),
+    # the issuer of a statement is who demands
+    ("The Kurdistan Workers' Party issued a declaration demanding that Turkey free its leader.", "REQUEST", None,
+     {"Kurdistan Workers' Party"}, set()),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text,type_,mode,actors,recipients", RANKED_READINGS)
+def test_readings_of_violence_protest_and_threats(text, type_, mode, actors, recipients):
+    event = only(read(text), type_)
+    if mode is not None:
+        assert event["mode"] == mode
+    assert actors <= event["actors_text"] and recipients <= event["recipients_text"]
+
+
+# text, type, actor words: "he", "it", "their" stand for the subject of the clause above them
+PRONOUNS = [
+    ("The Nigerian Union of Teachers announced that it has called off a four-day strike.", "CONCEDE",
+     {"Nigerian Union of Teachers"}),
+    ("Bosnian Serbs said their forces had completed their withdrawal from Gorazde.", "RETREAT", {"Bosnian Serbs"}),
+    ("President Laurent Gbagbo announced that he will extend the curfew in Abidjan.", "THREATEN", {"Laurent Gbagbo"}),
+    ("Chile protested to Peru. It said it would recall its ambassador.", "THREATEN", {"Chile"}),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text,type_,actors", PRONOUNS)
+def test_pronoun_actors_take_their_antecedent(text, type_, actors):
+    event = only(read(text), type_)
+    assert actors <= event["actors_text"] and len(event["actors"]) == len(actors)
+
+
+def test_act_done_before_a_future_one_is_not_a_threat():
+    out = read("Rebel fighters will advance to Al-Bab after seizing the town of Dabiq, the minister said.")
+    seize = only(out, "COERCE")
+    assert seize["mode"] == "seize" and not seize["hypothetical"]
+
+
+def test_descriptive_participle_ranks_below_the_reported_act():
+    out = read("Militants backed by Ankara said they have taken control of the village of Korni.")
+    best = max(out["events"], key=lambda e: e["confidence"])
+    assert best["type"] == "COERCE"
+
+
 # --------------------------------------------------------------------------- dev-set floors
 
 FLOORS = {  # a little under what eventdesk reaches (bench/bench_events.py prints the numbers)
-    "plover-gsr": {"type_r": 0.73, "type_f1": 0.66, "actor_country_acc": 0.60},
-    "case2021-t2": {"primary_type_acc": 0.71, "type_r": 0.81},
+    "plover-gsr": {"type_r": 0.745, "type_f1": 0.675, "actor_country_acc": 0.78},
+    "case2021-t2": {"primary_type_acc": 0.77, "type_r": 0.855},
 }
-CEILINGS = {"case2021-t2": {"false_alarm_rate": 0.31}}
+CEILINGS = {"case2021-t2": {"false_alarm_rate": 0.30}}
 
 
 @pytest.mark.slow
