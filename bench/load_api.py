@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -42,7 +43,7 @@ def free_port() -> int:
 def make_store(path: Path, events: int) -> dict:
     """The synthetic store (reused when it already holds ``events`` events)."""
     if path.exists():
-        with Store(path, readonly=True) as store:
+        with Store(path) as store:  # opened writable once: applies newer migrations
             if store.counts()["events"] == events:
                 return _pools(store)
         for suffix in ("", "-wal", "-shm"):
@@ -65,46 +66,58 @@ def _pools(store: Store) -> dict:
                                                      " LIMIT 800")]}
 
 
-def urls(pool: dict, n: int, *, events: int, seed: int = 3) -> list[str]:
-    """``n`` request paths with the filter mix the UI sends."""
+def cases(pool: dict, rng: random.Random, *, events: int) -> dict[str, Callable[[], dict]]:
+    """The filter mix the UI sends, by name."""
+    def month() -> dict:
+        return dict(zip(("since", "until"), random_range(rng, 30)))
+    return {
+        "first page": lambda: {},
+        "type + month": lambda: {**month(), "type": rng.choice(TYPES)},
+        "actor country + month": lambda: {**month(), "actor_country": rng.choice(pool["countries"])},
+        "recipient country": lambda: {"recipient_country": rng.choice(pool["countries"])},
+        "entity": lambda: {"entity": rng.choice(pool["people"])[0]},
+        "place": lambda: {"place": rng.choice(pool["places"])[0]},
+        "search + type": lambda: {"search": rng.choice(["ceasefire", "troops", "sanctions"]),
+                                  "type": rng.choice(TYPES)},
+        "cursor page": lambda: {"cursor": rng.randrange(events)},
+    }
+
+
+def urls(pool: dict, n: int, *, events: int, seed: int = 3,
+         without: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """``n`` (case, request path) pairs, cases drawn evenly at random."""
     rng = random.Random(seed)
-    cases = [
-        lambda: {},
-        lambda: dict(zip(("since", "until"), random_range(rng, 30)), type=rng.choice(TYPES)),
-        lambda: dict(zip(("since", "until"), random_range(rng, 30)),
-                     actor_country=rng.choice(pool["countries"])),
-        lambda: {"recipient_country": rng.choice(pool["countries"])},
-        lambda: {"entity": rng.choice(pool["people"])[0]},
-        lambda: {"place": rng.choice(pool["places"])[0]},
-        lambda: {"search": rng.choice(["ceasefire", "troops", "sanctions"]),
-                 "type": rng.choice(TYPES)},
-        lambda: {"cursor": rng.randrange(events)},
-    ]
-    return [f"/api/events?{urlencode(rng.choice(cases)())}" for _ in range(n)]
+    mix = cases(pool, rng, events=events)
+    names = [name for name in mix if name not in without]
+    picks = [rng.choice(names) for _ in range(n)]
+    return [(name, f"/api/events?{urlencode(mix[name]())}") for name in picks]
 
 
-async def run(base: str, paths: list[str], concurrency: int) -> tuple[list[float], list[str]]:
-    """Send every path, ``concurrency`` at a time; latencies (ms) and error descriptions."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for path in paths:
-        queue.put_nowait(path)
+Result = tuple[str, float, str | None]  # case, latency ms, error
+
+
+async def run(base: str, paths: list[tuple[str, str]], concurrency: int) -> list[Result]:
+    """Send every path, ``concurrency`` at a time; each request's case, latency and error."""
+    results: list[Result] = []
+    queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+    for item in paths:
+        queue.put_nowait(item)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
         async def worker() -> None:
             while not queue.empty():
-                path = queue.get_nowait()
+                case, path = queue.get_nowait()
                 started = time.perf_counter()
+                error = None
                 try:
                     response = await client.get(path)
                     if response.status_code != 200 or "rows" not in response.json():
-                        errors.append(f"{response.status_code} {path}")
+                        error = f"{response.status_code} {path}"
                 except httpx.HTTPError as exc:
-                    errors.append(f"{type(exc).__name__} {path}")
-                latencies.append((time.perf_counter() - started) * 1000)
+                    error = f"{type(exc).__name__} {path}"
+                results.append((case, (time.perf_counter() - started) * 1000, error))
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, errors
+    return results
 
 
 def start_server(db: Path, port: int) -> subprocess.Popen:
@@ -122,12 +135,24 @@ def start_server(db: Path, port: int) -> subprocess.Popen:
     raise SystemExit("the server did not come up within 60 s")
 
 
-def report(latencies: list[float], errors: list[str], seconds: float) -> bool:
-    cuts = statistics.quantiles(latencies, n=100)
-    p50, p95, p99 = statistics.median(latencies), cuts[94], cuts[98]
-    print(f"requests {len(latencies):,}  errors {len(errors)}  wall {seconds:.1f} s"
-          f"  throughput {len(latencies) / seconds:.0f} req/s")
+def _percentiles(latencies: list[float]) -> tuple[float, float, float]:
+    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
+    return statistics.median(latencies), cuts[94], cuts[98]
+
+
+def report(results: list[Result], seconds: float) -> bool:
+    latencies = [ms for _, ms, _ in results]
+    errors = [e for _, _, e in results if e]
+    p50, p95, p99 = _percentiles(latencies)
+    print(f"requests {len(results):,}  errors {len(errors)}  wall {seconds:.1f} s"
+          f"  throughput {len(results) / seconds:.0f} req/s")
     print(f"latency ms: p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  max {max(latencies):.1f}")
+    by_case: dict[str, list[float]] = {}
+    for case, ms, _ in results:
+        by_case.setdefault(case, []).append(ms)
+    for case, values in by_case.items():
+        c50, c95, _ = _percentiles(values)
+        print(f"  {case:<24} n {len(values):4}  p50 {c50:7.1f}  p95 {c95:7.1f}")
     for error in errors[:10]:
         print("error:", error)
     ok = p95 < 100 and not errors
@@ -142,6 +167,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--db", type=Path, default=Path("/tmp/eventdesk-load-100k.db"))
+    parser.add_argument("--without", action="append", default=[], metavar="CASE",
+                        help="leave a case out of the mix (e.g. 'search + type'); repeatable")
     args = parser.parse_args()
     pool = make_store(args.db, args.events)
     port = free_port()
@@ -150,9 +177,9 @@ def main() -> int:
         base = f"http://{HOST}:{port}"
         asyncio.run(run(base, urls(pool, 100, events=args.events, seed=1), args.concurrency))
         started = time.perf_counter()
-        latencies, errors = asyncio.run(run(base, urls(pool, args.requests, events=args.events),
-                                            args.concurrency))
-        ok = report(latencies, errors, time.perf_counter() - started)
+        paths = urls(pool, args.requests, events=args.events, without=tuple(args.without))
+        results = asyncio.run(run(base, paths, args.concurrency))
+        ok = report(results, time.perf_counter() - started)
     finally:
         server.terminate()
         server.wait(timeout=10)

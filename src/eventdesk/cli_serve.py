@@ -9,6 +9,8 @@ from .errors import EventdeskError
 from .nlp import DEFAULT_MODEL
 from .web.state import MAX_BODY
 
+KEEP_ALIVE = 30  # seconds an idle keep-alive connection stays open (uvicorn's 5 races busy clients)
+
 
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
@@ -63,4 +65,4 @@ def serve(db: str, host: str, port: int, allow_ingest: bool, token: str | None, 
     mode = "read-write (ingest with a token)" if allow_ingest else "read-only"
     click.echo(f"eventdesk: serving {db} ({mode}) on http://{host}:{port}/", err=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=log_level == "debug",
-                server_header=False, workers=1)
+                server_header=False, timeout_keep_alive=KEEP_ALIVE)
