@@ -50,7 +50,7 @@ SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()),
 STATUS = {"too_large": 413, "not_found": 404, "unauthorized": 401, "ingest_disabled": 403,
           "readonly": 403, "bad_query": 400, "bad_parameter": 400, "no_store": 503,
           "unsupported_media_type": 415}
-Format = Literal["json", "csv"]
+Format = Annotated[Literal["json", "csv"], Query(description="`json` (default) or `csv`.")]
 
 
 class BodyTooLarge(InputError):

@@ -23,6 +23,8 @@ Since = Annotated[str | None, Query(pattern=DATE, description="From this date on
 Until = Annotated[str | None, Query(pattern=DATE, description="Up to this date (ISO 8601, inclusive).")]
 Type = Annotated[str | None, Query(pattern=TYPES, description="PLOVER type(s), comma-separated.",
                                    examples=["ASSAULT,COERCE"])]
+EntityType = Annotated[str | None, Query(pattern=TYPES, description="Entity type(s), comma-separated"
+                                                                  " (PERSON, ORG, GPE, LOC, NORP, FAC, EVENT).")]
 Country = Annotated[str | None, Query(pattern=COUNTRY, description="ISO 3166-1 alpha-3.")]
 Name = Annotated[str | None, Query(max_length=200, description="A name (case-insensitive; % is a wildcard).")]
 Search = Annotated[str | None, Query(max_length=200, description="Full-text search: all words must occur.")]
@@ -57,7 +59,7 @@ def quote_filters(since: Since = None, until: Until = None, actor_country: Count
                    limit=limit, cursor=cursor)
 
 
-def entity_filters(since: Since = None, until: Until = None, type: Type = None,
+def entity_filters(since: Since = None, until: Until = None, type: EntityType = None,
                    actor_country: Country = None, entity: Name = None, search: Search = None,
                    article: ArticleId = None, limit: Limit = DEFAULT_PAGE,
                    cursor: Cursor = None) -> Filters:
