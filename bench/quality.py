@@ -32,7 +32,7 @@ def rows(result: dict) -> list[tuple[str, str]]:
     out = []
     for res in result["results"]:
         for key, value in res.items():
-            if key not in SKIP:
+            if key not in SKIP and not isinstance(value, dict):
                 shown = f"{value:.3f}" if isinstance(value, float) else str(value)
                 out.append((f"{res['dataset']} {res['split']}: {key}", shown))
     return out
