@@ -120,3 +120,11 @@ def test_export_cli_writes_parquet(store, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert pq.read_table(out).num_rows == 5
     assert "wrote 5 events rows" in proc.stderr
+
+
+def test_parallel_parquet_slices_give_the_same_rows(store, tmp_path, monkeypatch):
+    import eventdesk.export as export
+    monkeypatch.setattr(export, "SLICE_ROWS", 1)  # one row per slice: many slices, 2 workers
+    path = tmp_path / "parallel.parquet"
+    assert export_table(store, "events", path, format="parquet", workers=2) == 5
+    assert normalized(pq.read_table(path).to_pylist()) == expected_rows(store, "events")

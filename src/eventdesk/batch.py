@@ -177,7 +177,7 @@ def _write(store: Store, batch: list[Job], records: list[dict[str, Any]], *, sum
            run_id: int, on_failure: Callable[[Failure, str | None], None]) -> None:
     good = [(r, job.identity, job.text_hash) for job, r in zip(batch, records) if "error" not in r]
     try:
-        statuses = store.add_many(good, run_id=run_id)
+        statuses: list[str] = list(store.add_many(good, run_id=run_id))
     except (KeyError, TypeError, ValueError, sqlite3.IntegrityError):
         statuses = _add_one_by_one(store, good, run_id=run_id, on_failure=on_failure)
     for status in statuses:
