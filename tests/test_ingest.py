@@ -340,3 +340,9 @@ def test_a_record_the_store_cannot_take_fails_alone(tmp_path):
         assert [r["article_id"] for r in store.articles().rows] == ["ok-1"]
         check_complete(store.path)
     assert summary.stored == 1 and [f.reason for f in failures] == ["store_error"]
+
+
+def test_cli_refuses_a_missing_path_before_creating_a_store(tmp_path):
+    proc = eventdesk("ingest", str(tmp_path / "nope"), "--db", str(tmp_path / "s.db"))
+    assert proc.returncode == 2 and "no such file or folder" in proc.stderr
+    assert not (tmp_path / "s.db").exists()

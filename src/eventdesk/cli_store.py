@@ -56,6 +56,12 @@ def ingest(paths: tuple[str, ...], db: str, glob: str | None, workers: int, resu
     from .sources import estimate_count, read_inputs
     from .store import Store
 
+    from pathlib import Path
+    missing = [p for p in paths if p != "-" and not p.startswith(("http://", "https://"))
+               and not Path(p).exists()]
+    if missing:
+        raise click.BadParameter(f"no such file or folder: {', '.join(missing)}",
+                                 param_hint="PATHS")
     show = sys.stderr.isatty() if progress is None else progress
     try:
         with Store(db, window_days=dedup_window) as store:
