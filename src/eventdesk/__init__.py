@@ -8,10 +8,11 @@ from .errors import ConfigError, EventdeskError, InputError, ModelNotFound, Stor
 from .model import (Article, ArticleInput, Count, Entity, Event, Extraction, Place, Quote, Span,
                     TimeExpr)
 from .pipeline import Failure, extract, extract_many
+from .store import Store
 
 __all__ = [
     "Article", "ArticleInput", "ConfigError", "Count", "Entity", "Event", "EventdeskError",
     "Extraction", "Failure", "InputError", "ModelNotFound", "Place", "Quote", "Span",
-    "StorageError", "TimeExpr", "extract", "extract_many",
+    "StorageError", "Store", "TimeExpr", "extract", "extract_many",
 ]
 __version__ = "0.1.0"
