@@ -146,3 +146,32 @@ def test_rebuild_with_a_narrower_window_splits_groups(store):
     assert store.rebuild_dedup(window_days=1) == 2
     assert store.dedup_events(Filters(type="ASSAULT", since="2020-10-10",
                                       until="2020-10-10")).rows[0]["num_articles"] == 3
+
+
+def _country_rows(store):
+    return sorted(tuple(r) for r in store.conn.execute(
+        "SELECT dedup_key, role, country FROM dedup_countries"))
+
+
+def _expected_country_rows(store):
+    return sorted((r["key"], role, code) for r in store.conn.execute("SELECT * FROM dedup_events")
+                  for role in ("actor", "recipient") for code in r[f"{role}_countries"].split())
+
+
+def test_dedup_countries_follow_their_groups(store):
+    assert _country_rows(store) == _expected_country_rows(store) != []
+    store.add(make_extraction("ap-1", "Nothing happened in Stepanakert today."), text_hash="new")
+    store.delete("afp-9")
+    assert _country_rows(store) == _expected_country_rows(store)
+    store.rebuild_dedup(window_days=0)
+    assert _country_rows(store) == _expected_country_rows(store)
+
+
+@pytest.mark.parametrize("filters, expected", [
+    (Filters(actor_country="AZE"), [3, 1]),
+    (Filters(actor_country="aze", recipient_country="ARM"), [3, 1]),
+    (Filters(recipient_country="AZE"), []),
+    (Filters(actor_country="ARM"), []),
+])
+def test_dedup_country_filters(store, filters, expected):
+    assert [r["num_articles"] for r in store.dedup_events(filters).rows] == expected

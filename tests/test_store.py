@@ -263,7 +263,8 @@ def test_migrations_are_recorded_and_applied_once(tmp_path):
     Store(path).close()
     with Store(path) as store:
         rows = store.conn.execute("SELECT version, name FROM schema_migrations").fetchall()
-        assert [tuple(r) for r in rows] == [(1, "initial"), (2, "event_country_index")]
+        assert [tuple(r) for r in rows] == [(1, "initial"), (2, "event_country_index"),
+                                           (3, "dedup_countries")]
         assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 

@@ -251,10 +251,9 @@ def _dedup_where(f: Filters) -> tuple[list[str], list[Any]]:
         types = _types(f.type)
         _add(clauses, params, f"d.type IN ({','.join('?' * len(types))})", *types)
     for role, value in (("actor", f.actor_country), ("recipient", f.recipient_country)):
-        if value:  # a member event's role country: the same as the group's country union
-            _add(clauses, params, "d.key IN (SELECT e.dedup_key FROM events e WHERE e.key IN"
-                                  " (SELECT event_key FROM event_roles WHERE country = ?"
-                                  " AND role = ?))", value.upper(), role)
+        if value:  # the group's country union, as link rows (migration 3)
+            _add(clauses, params, "d.key IN (SELECT dedup_key FROM dedup_countries"
+                                  " WHERE country = ? AND role = ?)", value.upper(), role)
     if f.place:
         _add(clauses, params, f"({_name_clause('d.location', f.place)} OR d.country = ?)",
              f.place, f.place.upper())
