@@ -10,7 +10,7 @@ import pytest
 
 from eventdesk.errors import StorageError
 from eventdesk.model import Article, Count, Entity, Event, Extraction, Place, Quote, Span, TimeExpr
-from eventdesk.store import Filters, Store, fts_query
+from eventdesk.store import Filters, Store, fts_query, select_sql
 
 # --- hand-built extractions (shared with test_dedup and test_export) ----------------------
 
@@ -331,3 +331,41 @@ def test_delete_removes_every_derived_row(store):
     assert sum(v for k, v in counts.items() if k != "runs") == 0
     assert store.conn.execute("SELECT count(*) FROM quotes_fts WHERE quotes_fts MATCH 'respond'"
                               ).fetchone()[0] == 0
+
+
+def test_a_store_before_migration_3_still_filters_dedup_events_read_only(tmp_path):
+    path = tmp_path / "old.db"
+    with Store(path) as store:
+        store.add(make_extraction("e1", "Azerbaijan shelled Stepanakert.", events=[
+            {"type": "ASSAULT", "trigger": "shelled", "actors": [("Azerbaijan", "AZE")],
+             "date": "2020-10-09"}]))
+        store.conn.executescript("DROP TABLE dedup_countries;"
+                                 " DELETE FROM schema_migrations WHERE version = 3;")
+    with Store(path, readonly=True) as store:
+        assert not store.dedup_links
+        assert len(store.dedup_events(Filters(actor_country="AZE")).rows) == 1
+        assert store.dedup_events(Filters(actor_country="ARM")).rows == []
+
+
+@pytest.mark.parametrize("table", ["events", "entities"])
+@pytest.mark.parametrize("filters", [
+    Filters(search="Stepanakert"), Filters(search="talks", type="CONSULT"),
+    Filters(search="fighters", limit=1), Filters(search="the", since="2020-10-05"),
+    Filters(search="the", type="assault,consult", cursor=1),
+])
+def test_both_search_plans_give_the_same_rows(filled, table, filters):
+    """Walking keys (a word in most articles) and collecting matches (a rare word) agree."""
+    pages = [filled.conn.execute(*select_sql(table, filters, broad_search=broad)).fetchall()
+             for broad in (False, True)]
+    assert [dict(r) for r in pages[0]] == [dict(r) for r in pages[1]]
+
+
+def test_broad_search_is_chosen_by_how_many_articles_match(tmp_path):
+    with Store(tmp_path / "b.db") as store:
+        for i in range(300):
+            store.add(make_extraction(f"a{i}", f"Troops shelled town {i}.", events=[
+                {"type": "ASSAULT", "trigger": "shelled", "date": "2020-10-09"}]))
+        store.add(make_extraction("rare", "A ceasefire was agreed."))
+        assert store.broad_search("events", Filters(search="troops", limit=10))
+        assert not store.broad_search("events", Filters(search="ceasefire", limit=10))
+        assert not store.broad_search("events", Filters(type="ASSAULT"))

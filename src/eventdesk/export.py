@@ -129,7 +129,8 @@ def slice_table(store: Store, table: str, filters: Filters, key_range: tuple[int
     import pyarrow as pa
 
     columns = export_columns(table, with_body=with_body)
-    sql, params = select_sql(table, filters, columns=columns, paged=False, key_range=key_range)
+    sql, params = select_sql(table, filters, columns=columns, paged=False, key_range=key_range,
+                             dedup_links=store.dedup_links)
     cursor = store.conn.execute(sql, params)
     cursor.row_factory = None  # type: ignore[assignment]
     rows = cursor.fetchall()

@@ -32,6 +32,7 @@ APPLICATION_ID = 0x45564454  # "EVDT" in the SQLite header: this file is an even
 MIGRATIONS = Path(__file__).parent / "data" / "migrations"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 MAX_LIMIT = 10_000
+SEARCH_COUNT_CAP = 20_000  # full-text matches counted when choosing a query plan
 
 Status = Literal["stored", "replaced", "unchanged"]
 
@@ -195,11 +196,23 @@ def _name_clause(column: str, value: str) -> str:
     return f"{column} LIKE ?" if "%" in value else f"{column} = ? COLLATE NOCASE"
 
 
-def _where(table: str, f: Filters) -> tuple[list[str], list[Any]]:
-    """WHERE clauses and parameters for ``table``; every value is a parameter."""
-    builder = {"events": _event_where, "dedup_events": _dedup_where, "quotes": _quote_where,
-               "entities": _entity_where, "articles": _article_where,
-               "failures": lambda f: ([], [])}[table]
+def _where(table: str, f: Filters, *, broad_search: bool = False,
+           dedup_links: bool = True) -> tuple[list[str], list[Any]]:
+    """WHERE clauses and parameters for ``table``; every value is a parameter.
+
+    ``broad_search``: the full-text words match so many articles that walking the table in
+    key order and checking each row's article against the matches finds a page sooner than
+    collecting every matching article's rows and sorting them (see ``Store.broad_search``).
+    ``dedup_links``: the store has the ``dedup_countries`` table (migration 3).
+    """
+    if table == "dedup_events":
+        return _dedup_where(f, links=dedup_links)
+    if table == "events":
+        return _event_where(f, broad_search=broad_search)
+    if table == "entities":
+        return _entity_where(f, broad_search=broad_search)
+    builder = {"quotes": _quote_where,
+               "articles": _article_where, "failures": lambda f: ([], [])}[table]
     return builder(f)
 
 
@@ -208,24 +221,27 @@ def _add(clauses: list[str], params: list[Any], clause: str, *values: Any) -> No
     params.extend(values)
 
 
-def _common(f: Filters, alias: str, clauses: list[str], params: list[Any]) -> None:
-    if f.search:
-        _add(clauses, params, f"{alias}.article_key IN (SELECT rowid FROM articles_fts"
-                              " WHERE articles_fts MATCH ?)", fts_query(f.search))
+def _common(f: Filters, alias: str, clauses: list[str], params: list[Any], *,
+            broad_search: bool = False) -> None:
+    if f.search:  # "+" keeps SQLite from driving the query by the matches when they are many
+        _add(clauses, params, f"{'+' if broad_search else ''}{alias}.article_key IN"
+                              " (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)",
+             fts_query(f.search))
     if f.article:
         _add(clauses, params, "a.id = ?", f.article)
 
 
-def _event_where(f: Filters) -> tuple[list[str], list[Any]]:
+def _event_where(f: Filters, *, broad_search: bool = False) -> tuple[list[str], list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if f.since:
         _add(clauses, params, "e.date >= ?", f.since)
     if f.until:
         _add(clauses, params, "e.date <= ?", _until(f.until))
-    if f.type:
+    if f.type:  # a type alone is too broad to drive a broad search: walk keys instead
         types = _types(f.type)
-        _add(clauses, params, f"e.type IN ({','.join('?' * len(types))})", *types)
+        by_key = "+" if broad_search and not (f.since or f.until) else ""
+        _add(clauses, params, f"{by_key}e.type IN ({','.join('?' * len(types))})", *types)
     for role, value in (("actor", f.actor_country), ("recipient", f.recipient_country)):
         if value:
             _add(clauses, params, "e.key IN (SELECT event_key FROM event_roles"
@@ -236,11 +252,11 @@ def _event_where(f: Filters) -> tuple[list[str], list[Any]]:
     if f.place:
         _add(clauses, params, f"({_name_clause('e.location', f.place)} OR e.country = ?)",
              f.place, f.place.upper())
-    _common(f, "e", clauses, params)
+    _common(f, "e", clauses, params, broad_search=broad_search)
     return clauses, params
 
 
-def _dedup_where(f: Filters) -> tuple[list[str], list[Any]]:
+def _dedup_where(f: Filters, *, links: bool = True) -> tuple[list[str], list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if f.since:
@@ -251,9 +267,13 @@ def _dedup_where(f: Filters) -> tuple[list[str], list[Any]]:
         types = _types(f.type)
         _add(clauses, params, f"d.type IN ({','.join('?' * len(types))})", *types)
     for role, value in (("actor", f.actor_country), ("recipient", f.recipient_country)):
-        if value:  # the group's country union, as link rows (migration 3)
+        if value and links:  # the group's country union, as link rows (migration 3)
             _add(clauses, params, "d.key IN (SELECT dedup_key FROM dedup_countries"
                                   " WHERE country = ? AND role = ?)", value.upper(), role)
+        elif value:  # a store not yet migrated, open read-only: through the member events
+            _add(clauses, params, "d.key IN (SELECT e.dedup_key FROM events e WHERE e.key IN"
+                                  " (SELECT event_key FROM event_roles WHERE country = ?"
+                                  " AND role = ?))", value.upper(), role)
     if f.place:
         _add(clauses, params, f"({_name_clause('d.location', f.place)} OR d.country = ?)",
              f.place, f.place.upper())
@@ -286,7 +306,7 @@ def _quote_where(f: Filters) -> tuple[list[str], list[Any]]:
     return clauses, params
 
 
-def _entity_where(f: Filters) -> tuple[list[str], list[Any]]:
+def _entity_where(f: Filters, *, broad_search: bool = False) -> tuple[list[str], list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if f.since:
@@ -300,7 +320,7 @@ def _entity_where(f: Filters) -> tuple[list[str], list[Any]]:
         _add(clauses, params, "n.country = ?", f.actor_country.upper())
     if f.entity:
         _add(clauses, params, _name_clause("n.name", f.entity), f.entity)
-    _common(f, "n", clauses, params)
+    _common(f, "n", clauses, params, broad_search=broad_search)
     return clauses, params
 
 
@@ -327,8 +347,8 @@ def _article_where(f: Filters) -> tuple[list[str], list[Any]]:
 
 
 def select_sql(table: str, f: Filters, *, columns: Sequence[Column] | None = None,
-               paged: bool = True, key_range: tuple[int, int] | None = None
-               ) -> tuple[str, list[Any]]:
+               paged: bool = True, key_range: tuple[int, int] | None = None,
+               broad_search: bool = False, dedup_links: bool = True) -> tuple[str, list[Any]]:
     """The SELECT for ``table`` under filters ``f`` (paged by key unless ``paged=False``;
     ``key_range`` ``(after, upto)`` limits the keys, for exports in parallel slices).
 
@@ -340,7 +360,7 @@ def select_sql(table: str, f: Filters, *, columns: Sequence[Column] | None = Non
                            reason="unknown_table")
     default_columns, source = TABLES[table]
     cols = columns or default_columns
-    clauses, params = _where(table, f)
+    clauses, params = _where(table, f, broad_search=broad_search, dedup_links=dedup_links)
     key = cols[0].sql  # every table's first column is its key
     if paged and f.cursor is not None:
         _add(clauses, params, f"{key} > ?", int(f.cursor))
@@ -671,7 +691,9 @@ class Store:
 
     def _open(self, window_days: int | None) -> None:
         fresh = _check_owner(self.conn, self.path)
+        self.dedup_links = True
         if self.readonly:
+            self.dedup_links = fresh or "dedup_countries" in _user_tables(self.conn)
             return
         if fresh:
             self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -832,12 +854,36 @@ class Store:
     def query(self, table: str, filters: Filters | None = None) -> Page:
         """One page of ``table`` rows under ``filters``, ordered by key."""
         f = filters or Filters()
-        sql, params = select_sql(table, f)
+        broad = table in ("events", "entities") and self.broad_search(table, f)
+        sql, params = select_sql(table, f, broad_search=broad, dedup_links=self.dedup_links)
         rows = [dict(r) for r in self._read(sql, params)]
         limit = max(1, min(int(f.limit), MAX_LIMIT))
         more = len(rows) > limit
         rows = rows[:limit]
         return Page(rows, rows[-1]["key"] if more else None)
+
+    def broad_search(self, table: str, f: Filters) -> bool:
+        """Whether ``f.search`` matches so many articles that one page of ``table`` is found
+        sooner by walking rows in key order and checking each against the matches than by
+        collecting every match's rows and sorting them.
+
+        Walking reads about ``limit * spread / share`` rows (``share``: the matching share of
+        articles; ``spread``: how much a type filter thins them); collecting reads every
+        match's rows. The match count is bounded (``SEARCH_COUNT_CAP``), so this costs well
+        under a millisecond even when a word is in every article.
+        """
+        if not f.search:
+            return False
+        n = self._read("SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts"
+                       " MATCH ? LIMIT ?)", (fts_query(f.search), SEARCH_COUNT_CAP))[0][0]
+        articles, rows = (self.conn.execute(f"SELECT max(key) FROM {name}").fetchone()[0] or 0
+                          for name in ("articles", table))
+        if n == 0 or not articles:
+            return False
+        spread = 10 if f.type else 1
+        walk = max(1, min(int(f.limit), MAX_LIMIT)) * spread * articles / n
+        collect = n * rows / articles
+        return walk < collect
 
     def _read(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
         try:
@@ -872,7 +918,7 @@ class Store:
         if with_body and table == "articles":
             columns.append(_BODY)
         sql, params = select_sql(table, filters or Filters(), columns=columns or None,
-                                 paged=False)
+                                 paged=False, dedup_links=self.dedup_links)
         cursor = self.conn.execute(sql, params)
         cursor.row_factory = None  # type: ignore[assignment]
 
@@ -889,7 +935,7 @@ class Store:
         if with_body and table == "articles":
             columns.append(_BODY)
         sql, params = select_sql(table, filters or Filters(), columns=columns or None,
-                                 paged=False)
+                                 paged=False, dedup_links=self.dedup_links)
         fields = ", ".join(f"'{c.name}', {_json_expr(c)}" for c in columns[1:])
         cursor = self.conn.execute(f"SELECT json_object({fields}) FROM ({sql})", params)
         cursor.row_factory = None  # type: ignore[assignment]
