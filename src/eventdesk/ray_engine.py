@@ -23,6 +23,7 @@ import json
 import os
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -217,7 +218,9 @@ class ExtractShards:
 
         def failed(failure: Failure) -> None:
             item = failure.id or "input"
-            if item not in self.finished.done:
+            if item in self.finished.done:
+                summary.skipped += 1
+            else:
                 failures.append(shards.FailureRow(item, failure.reason, failure.message))
 
         items = [item for row in batch.to_pylist() for item in row_items(row)]
@@ -309,6 +312,33 @@ def build_dataset(inputs: Inputs, *, out: Path, workers: int, model: str,
         fn_constructor_kwargs={"out": str(out), "model": model, "batch_chars": batch_chars})
 
 
+@contextmanager
+def _data_context(*, batch_chars: int) -> Iterator[None]:
+    """Ray Data settings for a run, restored afterwards:
+
+    - blocks of at most ``batch_chars`` bytes: a JSONL file is read as one block and one
+      block goes to one actor call, so without this a big file would run on one actor (and
+      report its shards only when all were done); smaller blocks are combined up to the
+      batch size estimated from the input;
+    - output in input order, so the manifest lists shards in the order ``ingest`` stores
+      articles and ``load`` gives the same keys and dedup groups;
+    - no Ray progress bars (ours counts articles).
+    """
+    import ray.data
+    context = ray.data.DataContext.get_current()
+    saved = (context.target_max_block_size, context.execution_options.preserve_order,
+             context.enable_progress_bars, context.print_on_execution_start)
+    context.target_max_block_size = batch_chars
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    try:
+        yield
+    finally:
+        (context.target_max_block_size, context.execution_options.preserve_order,
+         context.enable_progress_bars, context.print_on_execution_start) = saved
+
+
 def run(paths: Sequence[str], out: str | Path, *, address: str | None = None,
         workers: int | None = None, batch_chars: int = RAY_BATCH_CHARS,
         model: str = DEFAULT_MODEL, glob: str | None = None, progress: bool = False) -> RunSummary:
@@ -347,14 +377,11 @@ def _execute(inputs: Inputs, out: Path, *, summary: RunSummary, workers: int | N
     ray = require_ray()
     from tqdm import tqdm
 
-    context = ray.data.DataContext.get_current()
-    context.execution_options.preserve_order = True  # shards finish in input order: load
-    context.enable_progress_bars = False             # stores in the order `ingest` does
-    context.print_on_execution_start = False
     summary.workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
-    dataset = build_dataset(inputs, out=out, workers=summary.workers, model=model,
-                            batch_chars=batch_chars)
-    with tqdm(disable=not progress, unit=" inputs", dynamic_ncols=True) as bar:
+    with _data_context(batch_chars=batch_chars), \
+            tqdm(disable=not progress, unit=" inputs", dynamic_ncols=True) as bar:
+        dataset = build_dataset(inputs, out=out, workers=summary.workers, model=model,
+                                batch_chars=batch_chars)
         for row in dataset.iter_rows():
             summary.seen += row["seen"]
             summary.skipped += row["skipped"]
