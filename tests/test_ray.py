@@ -294,3 +294,20 @@ def test_a_killed_run_reruns_to_completion_without_duplicates(ray_local, local_s
     identities = _identities(out)
     assert len(identities) == len(set(identities)) == 9
 
+
+
+@pytest.mark.slow
+def test_ingest_engine_ray_runs_then_loads_beside_the_store(ray_local, local_snapshot,
+                                                            tmp_path):
+    from click.testing import CliRunner
+
+    from eventdesk.cli import main
+    paths = build_corpus(tmp_path)["ray"]
+    db = tmp_path / "events.db"
+    result = CliRunner().invoke(main, ["ingest", *paths, "--db", str(db), "--engine", "ray",
+                                       "--workers", "2", "--batch-chars", "300",
+                                       "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "8 articles" in result.output and "8 new" in result.output
+    assert len(shards.read_manifest(Path(f"{db}.shards"))) >= 2
+    assert snapshot(db) == local_snapshot

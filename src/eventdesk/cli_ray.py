@@ -50,6 +50,24 @@ def run_ray(paths: tuple[str, ...], out: str, address: str | None, workers: int 
         eventdesk run-ray corpus/ wire.jsonl --out shards/ --db events.db
         ray start --head && eventdesk run-ray /shared/in --out /shared/shards --address auto
     """
+    _run(paths, out, address=address, workers=workers, glob=glob, batch_chars=batch_chars,
+         model=model, progress=progress)
+    if db:
+        _load(out, db, dedup_window=None)
+
+
+def ingest_on_ray(paths: tuple[str, ...], *, db: str, address: str | None,
+                  workers: int | None, glob: str | None, batch_chars: int | None, model: str,
+                  progress: bool | None, dedup_window: int | None) -> None:
+    """``eventdesk ingest --engine ray``: run-ray into ``DB.shards/``, then load into DB."""
+    out = f"{db}.shards"
+    _run(paths, out, address=address, workers=workers, glob=glob, batch_chars=batch_chars,
+         model=model, progress=progress)
+    _load(out, db, dedup_window=dedup_window)
+
+
+def _run(paths: tuple[str, ...], out: str, *, address: str | None, workers: int | None,
+         glob: str | None, batch_chars: int | None, model: str, progress: bool | None) -> None:
     from .ray_engine import RAY_BATCH_CHARS, run
 
     show = sys.stderr.isatty() if progress is None else progress
@@ -60,8 +78,6 @@ def run_ray(paths: tuple[str, ...], out: str, address: str | None, workers: int 
         _fail(exc)
         return
     click.echo(f"eventdesk: {summary.line()} -> {out}", err=True)
-    if db:
-        _load(out, db, dedup_window=None)
 
 
 @click.command()

@@ -38,9 +38,14 @@ def _fail(error: EventdeskError) -> None:
 @click.option("--model", default=DEFAULT_MODEL, show_default=True, help="Any installed spaCy pipeline.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: on when stderr is a terminal).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="ray: run on a Ray cluster into Parquet shards beside the store (DB.shards/),"
+                   " then load them; --workers counts actors (default: every CPU). docs/ray.md")
+@click.option("--address", default=None,
+              help="With --engine ray: the cluster to join ('auto', 'ray://HEAD:10001').")
 def ingest(paths: tuple[str, ...], db: str, glob: str | None, workers: int, resume: bool,
            batch_chars: int | None, dedup_window: int | None, model: str,
-           progress: bool | None) -> None:
+           progress: bool | None, engine: str = "local", address: str | None = None) -> None:
     """Read articles from files, folders, JSONL, RSS/Atom, WARC, URLs or stdin ('-') into a store.
 
     Ingesting the same input twice adds nothing; a changed text replaces its old rows.
@@ -50,7 +55,14 @@ def ingest(paths: tuple[str, ...], db: str, glob: str | None, workers: int, resu
         eventdesk ingest corpus/ feeds.xml crawl.warc.gz --db events.db --workers 2
         eventdesk ingest articles.jsonl --db events.db --resume
         cat articles.jsonl | eventdesk ingest - --db events.db
+        eventdesk ingest corpus/ --db events.db --engine ray --address auto
     """
+    if engine == "ray":
+        from .cli_ray import ingest_on_ray
+        ingest_on_ray(paths, db=db, address=address, workers=workers if workers > 1 else None,
+                      glob=glob, batch_chars=batch_chars, model=model, progress=progress,
+                      dedup_window=dedup_window)
+        return
     from .batch import BATCH_CHARS
     from .batch import ingest as run_ingest
     from .sources import estimate_count, read_inputs

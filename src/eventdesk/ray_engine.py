@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import shards
 from .batch import Summary, batches, extract_records, prepare
@@ -35,6 +35,7 @@ from .nlp import DEFAULT_MODEL
 from .parse import input_from_json_line
 from .pipeline import Failure
 from .sources import JSONL_SUFFIXES, WARC_SUFFIXES, Item
+from .store import Store
 
 RAY_BATCH_CHARS = 500_000  # characters of input per Ray batch and per output shard
 READ_CPUS = 0.0  # reading and splitting files is light: never wait for a CPU the actors hold
@@ -224,15 +225,15 @@ class ExtractShards:
                 failures.append(shards.FailureRow(item, failure.reason, failure.message))
 
         items = [item for row in batch.to_pylist() for item in row_items(row)]
-        jobs = prepare(items, self.finished, resume=True, summary=summary, on_failure=failed)
+        finished = cast(Store, self.finished)  # prepare() asks a store only stored_hash()
+        jobs = prepare(items, finished, resume=True, summary=summary, on_failure=failed)
         reported = Summary()
         for chunk in batches(jobs, batch_chars=self.batch_chars):
-            entry = self._shard(chunk, failures)
-            yield _entry_row(entry, summary, reported)
+            yield _entry_row(self._shard(chunk, failures), summary, reported)
             failures.clear()
         if failures or reported.seen < summary.seen:
-            entry = shards.write_shard(self.out, [], failures) if failures else None
-            yield _entry_row(entry, summary, reported)
+            rest = shards.write_shard(self.out, [], failures) if failures else None
+            yield _entry_row(rest, summary, reported)
 
     def _shard(self, chunk: list[Any], failures: list[shards.FailureRow]) -> dict[str, Any]:
         records = extract_records([job.item for job in chunk], model=self.model)
