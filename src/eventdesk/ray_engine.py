@@ -313,6 +313,22 @@ def build_dataset(inputs: Inputs, *, out: Path, workers: int, model: str,
         fn_constructor_kwargs={"out": str(out), "model": model, "batch_chars": batch_chars})
 
 
+def _rows(dataset: Any) -> Iterator[dict[str, Any]]:
+    """The dataset's output rows; an eventdesk error raised in an actor (a spaCy pipeline
+    missing on a node, say) comes out as itself rather than wrapped in Ray's errors."""
+    try:
+        yield from dataset.iter_rows()
+    except Exception as exc:
+        cause: BaseException | None = exc
+        for _ in range(8):  # RayTaskError.cause, then __cause__ chains
+            if cause is None or isinstance(cause, EventdeskError):
+                break
+            cause = getattr(cause, "cause", None) or cause.__cause__
+        if isinstance(cause, EventdeskError):
+            raise cause from None
+        raise
+
+
 @contextmanager
 def _data_context(*, batch_chars: int) -> Iterator[None]:
     """Ray Data settings for a run, restored afterwards:
@@ -383,7 +399,7 @@ def _execute(inputs: Inputs, out: Path, *, summary: RunSummary, workers: int | N
             tqdm(disable=not progress, unit=" inputs", dynamic_ncols=True) as bar:
         dataset = build_dataset(inputs, out=out, workers=summary.workers, model=model,
                                 batch_chars=batch_chars)
-        for row in dataset.iter_rows():
+        for row in _rows(dataset):
             summary.seen += row["seen"]
             summary.skipped += row["skipped"]
             if row["entry"]:
