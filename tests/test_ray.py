@@ -138,6 +138,14 @@ def test_run_ray_without_ray_says_how_to_install_it(corpus, tmp_path):
     assert "[ray_missing]" in done.stderr and "pip install 'eventdesk[ray]'" in done.stderr
 
 
+def test_a_missing_spacy_pipeline_is_reported_before_ray_starts(corpus, tmp_path):
+    from eventdesk.errors import ModelNotFound
+    from eventdesk.ray_engine import run
+    with pytest.raises(ModelNotFound):
+        run(corpus["ray"], tmp_path / "out", model="no_such_pipeline_here")
+    assert not (tmp_path / "out").exists()
+
+
 # --- shards and load (no Ray needed) -----------------------------------------------------------
 
 BODY = "Azerbaijan shelled Ganja on Friday, Armenia said. Armenia attacked Azerbaijan."

@@ -281,6 +281,15 @@ class RunSummary:
                 f" {self.failed} failed")
 
 
+def check_model(model: str) -> None:
+    """ModelNotFound now, on the driver, rather than from every actor once Ray has started
+    (cheap: the pipeline is loaded only when it is not an installed package, to fail)."""
+    import spacy.util
+    if not spacy.util.is_package(model) and not Path(model).exists():
+        from .nlp import load_nlp
+        load_nlp(model)
+
+
 def connect(address: str | None, *, workers: int | None) -> bool:
     """Join the cluster at ``address`` (``auto``, ``ray://host:10001``, ``host:6379``) or start
     a local Ray (``workers`` CPUs); whether this call started Ray (and so shuts it down)."""
@@ -364,6 +373,7 @@ def run(paths: Sequence[str], out: str | Path, *, address: str | None = None,
     from filelock import FileLock, Timeout
 
     inputs = plan_inputs(paths, glob=glob)
+    check_model(model)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(out / ".lock"))
