@@ -29,7 +29,7 @@ def _fail(error: EventdeskError) -> None:
                    " CPU of the cluster).")
 @click.option("--glob", "glob", help="Only files matching this pattern inside folders.")
 @click.option("--batch-chars", type=click.IntRange(1), default=None,
-              help="Characters of input per batch and per output shard (default 500,000).")
+              help="Characters of input per batch and per output shard (default 200,000).")
 @click.option("--model", default=DEFAULT_MODEL, show_default=True,
               help="A spaCy pipeline installed on every node.")
 @click.option("--db", type=click.Path(dir_okay=False), default=None,

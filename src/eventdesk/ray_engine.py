@@ -37,7 +37,7 @@ from .pipeline import Failure
 from .sources import JSONL_SUFFIXES, WARC_SUFFIXES, Item
 from .store import Store
 
-RAY_BATCH_CHARS = 500_000  # characters of input per Ray batch and per output shard
+RAY_BATCH_CHARS = 200_000  # characters of input per Ray batch and per output shard
 READ_CPUS = 0.0  # reading and splitting files is light: never wait for a CPU the actors hold
 PARQUET_SUFFIXES = (".parquet", ".pq")
 MAX_BATCH_ROWS = 10_000
@@ -205,13 +205,14 @@ class ExtractShards:
     """Ray Data callable class: loads the spaCy pipeline once per actor, then turns each
     batch of input rows into Parquet shards (one per ``batch_chars`` characters)."""
 
-    def __init__(self, *, out: str, model: str, batch_chars: int) -> None:
+    def __init__(self, *, out: str, model: str, batch_chars: int,
+                 done: dict[str, str | None]) -> None:
         from .nlp import load_nlp
         load_nlp(model)
         self.out = Path(out)
         self.model = model
         self.batch_chars = batch_chars
-        self.finished = _Finished(shards.finished(self.out))
+        self.finished = _Finished(done)
 
     def __call__(self, batch: Any) -> Iterator[dict[str, list[Any]]]:
         summary = Summary()
@@ -306,7 +307,7 @@ def connect(address: str | None, *, workers: int | None) -> bool:
 
 
 def build_dataset(inputs: Inputs, *, out: Path, workers: int, model: str,
-                  batch_chars: int) -> Any:
+                  batch_chars: int, done: dict[str, str | None]) -> Any:
     """The Ray Data plan: read -> split into records -> ExtractShards actors -> entries."""
     ray = require_ray()
     if not inputs.files:
@@ -319,7 +320,8 @@ def build_dataset(inputs: Inputs, *, out: Path, workers: int, model: str,
     return records.map_batches(
         ExtractShards, batch_format="pyarrow", batch_size=rows, num_cpus=1,
         compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers, initial_size=workers),
-        fn_constructor_kwargs={"out": str(out), "model": model, "batch_chars": batch_chars})
+        fn_constructor_kwargs={"out": str(out), "model": model, "batch_chars": batch_chars,
+                               "done": done})  # read once here, put in Ray's object store
 
 
 def _rows(dataset: Any) -> Iterator[dict[str, Any]]:
@@ -408,7 +410,7 @@ def _execute(inputs: Inputs, out: Path, *, summary: RunSummary, workers: int | N
     with _data_context(batch_chars=batch_chars), \
             tqdm(disable=not progress, unit=" inputs", dynamic_ncols=True) as bar:
         dataset = build_dataset(inputs, out=out, workers=summary.workers, model=model,
-                                batch_chars=batch_chars)
+                                batch_chars=batch_chars, done=shards.finished(out))
         for row in _rows(dataset):
             summary.seen += row["seen"]
             summary.skipped += row["skipped"]
