@@ -98,6 +98,17 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class JsonPage:
+    """One page of rows as JSON object strings (``Store.query_json``)."""
+
+    rows: list[str]
+    next_cursor: int | None
+
+
+SQL_MAX_FUNCTION_ARGS = 127  # SQLite's default SQLITE_MAX_FUNCTION_ARG
+
+
+@dataclass(frozen=True, slots=True)
 class Column:
     name: str
     sql: str
@@ -389,6 +400,15 @@ def _json_expr(column: Column) -> str:
     return name
 
 
+def _json_object(columns: Sequence[Column]) -> str:
+    """``json_object(...)`` of ``columns`` (selected under their names) in one SQL call."""
+    if 2 * len(columns) > SQL_MAX_FUNCTION_ARGS:
+        raise StorageError(f"{len(columns)} columns do not fit one json_object call (at most "
+                           f"{SQL_MAX_FUNCTION_ARGS // 2}); split the table's columns",
+                           reason="too_many_columns")
+    return "json_object(" + ", ".join(f"'{c.name}', {_json_expr(c)}" for c in columns) + ")"
+
+
 # --- rows from eventdesk/1 objects ------------------------------------------------------
 
 def _in_title(span: dict[str, Any] | None) -> int:
@@ -604,6 +624,8 @@ def _connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 60000")
+    conn.execute("PRAGMA cache_size = -65536")  # 64 MiB of pages per connection
+    conn.execute("PRAGMA mmap_size = 1073741824")  # read pages in place, no copy per read
     return conn
 
 
@@ -862,6 +884,26 @@ class Store:
         rows = rows[:limit]
         return Page(rows, rows[-1]["key"] if more else None)
 
+    def query_json(self, table: str, filters: Filters | None = None) -> JsonPage:
+        """``query``, with each row as a JSON object string built by SQLite: the API's fast
+        path (one Python object per row instead of one per value, and no encoding pass)."""
+        f = filters or Filters()
+        broad = table in ("events", "entities") and self.broad_search(table, f)
+        sql, params = select_sql(table, f, broad_search=broad, dedup_links=self.dedup_links)
+        columns = TABLES[table][0]
+        key = _quote_name(columns[0].name)
+        try:
+            cursor = self.conn.execute(
+                f"SELECT {key}, {_json_object(columns)} FROM ({sql}) ORDER BY {key}", params)
+            cursor.row_factory = None  # type: ignore[assignment]
+            rows = cursor.fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"query failed: {exc}", reason="bad_query") from exc
+        limit = max(1, min(int(f.limit), MAX_LIMIT))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return JsonPage([r[1] for r in rows], rows[-1][0] if more else None)
+
     def broad_search(self, table: str, f: Filters) -> bool:
         """Whether ``f.search`` matches so many articles that one page of ``table`` is found
         sooner by walking rows in key order and checking each against the matches than by
@@ -936,8 +978,7 @@ class Store:
             columns.append(_BODY)
         sql, params = select_sql(table, filters or Filters(), columns=columns or None,
                                  paged=False, dedup_links=self.dedup_links)
-        fields = ", ".join(f"'{c.name}', {_json_expr(c)}" for c in columns[1:])
-        cursor = self.conn.execute(f"SELECT json_object({fields}) FROM ({sql})", params)
+        cursor = self.conn.execute(f"SELECT {_json_object(columns[1:])} FROM ({sql})", params)
         cursor.row_factory = None  # type: ignore[assignment]
 
         def chunks() -> Iterator[list[str]]:
