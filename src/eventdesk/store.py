@@ -232,6 +232,21 @@ def _add(clauses: list[str], params: list[Any], clause: str, *values: Any) -> No
     params.extend(values)
 
 
+def _add_in(clauses: list[str], params: list[Any], column: str, values: list[str]) -> None:
+    """``column IN (?, ...)`` with one parameter per value."""
+    _add(clauses, params, f"{column} IN ({','.join('?' * len(values))})", *values)
+
+
+def _add_dates(clauses: list[str], params: list[Any], f: Filters, first: str, *,
+               last: str | None = None) -> None:
+    """``f.since``/``f.until`` (inclusive) on a date column; ``first``/``last`` for a span
+    of dates (a row from ``first`` to ``last`` overlaps the range)."""
+    if f.since:
+        _add(clauses, params, f"{last or first} >= ?", f.since)
+    if f.until:
+        _add(clauses, params, f"{first} <= ?", _until(f.until))
+
+
 def _common(f: Filters, alias: str, clauses: list[str], params: list[Any], *,
             broad_search: bool = False) -> None:
     if f.search:  # "+" keeps SQLite from driving the query by the matches when they are many
@@ -245,14 +260,10 @@ def _common(f: Filters, alias: str, clauses: list[str], params: list[Any], *,
 def _event_where(f: Filters, *, broad_search: bool = False) -> tuple[list[str], list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
-    if f.since:
-        _add(clauses, params, "e.date >= ?", f.since)
-    if f.until:
-        _add(clauses, params, "e.date <= ?", _until(f.until))
+    _add_dates(clauses, params, f, "e.date")
     if f.type:  # a type alone is too broad to drive a broad search: walk keys instead
-        types = _types(f.type)
         by_key = "+" if broad_search and not (f.since or f.until) else ""
-        _add(clauses, params, f"{by_key}e.type IN ({','.join('?' * len(types))})", *types)
+        _add_in(clauses, params, f"{by_key}e.type", _types(f.type))
     for role, value in (("actor", f.actor_country), ("recipient", f.recipient_country)):
         if value:
             _add(clauses, params, "e.key IN (SELECT event_key FROM event_roles"
@@ -270,13 +281,9 @@ def _event_where(f: Filters, *, broad_search: bool = False) -> tuple[list[str], 
 def _dedup_where(f: Filters, *, links: bool = True) -> tuple[list[str], list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
-    if f.since:
-        _add(clauses, params, "d.date_last >= ?", f.since)
-    if f.until:
-        _add(clauses, params, "d.date_first <= ?", _until(f.until))
+    _add_dates(clauses, params, f, "d.date_first", last="d.date_last")
     if f.type:
-        types = _types(f.type)
-        _add(clauses, params, f"d.type IN ({','.join('?' * len(types))})", *types)
+        _add_in(clauses, params, "d.type", _types(f.type))
     for role, value in (("actor", f.actor_country), ("recipient", f.recipient_country)):
         if value and links:  # the group's country union, as link rows (migration 3)
             _add(clauses, params, "d.key IN (SELECT dedup_key FROM dedup_countries"
@@ -301,10 +308,7 @@ def _dedup_where(f: Filters, *, links: bool = True) -> tuple[list[str], list[Any
 def _quote_where(f: Filters) -> tuple[list[str], list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
-    if f.since:
-        _add(clauses, params, "coalesce(q.date, a.published) >= ?", f.since)
-    if f.until:
-        _add(clauses, params, "coalesce(q.date, a.published) <= ?", _until(f.until))
+    _add_dates(clauses, params, f, "coalesce(q.date, a.published)")
     if f.entity:
         _add(clauses, params, _name_clause("q.speaker_name", f.entity), f.entity)
     if f.actor_country:
@@ -320,13 +324,9 @@ def _quote_where(f: Filters) -> tuple[list[str], list[Any]]:
 def _entity_where(f: Filters, *, broad_search: bool = False) -> tuple[list[str], list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
-    if f.since:
-        _add(clauses, params, "a.published >= ?", f.since)
-    if f.until:
-        _add(clauses, params, "a.published <= ?", _until(f.until))
+    _add_dates(clauses, params, f, "a.published")
     if f.type:
-        types = _types(f.type)
-        _add(clauses, params, f"n.type IN ({','.join('?' * len(types))})", *types)
+        _add_in(clauses, params, "n.type", _types(f.type))
     if f.actor_country:
         _add(clauses, params, "n.country = ?", f.actor_country.upper())
     if f.entity:
@@ -338,10 +338,7 @@ def _entity_where(f: Filters, *, broad_search: bool = False) -> tuple[list[str],
 def _article_where(f: Filters) -> tuple[list[str], list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
-    if f.since:
-        _add(clauses, params, "a.published >= ?", f.since)
-    if f.until:
-        _add(clauses, params, "a.published <= ?", _until(f.until))
+    _add_dates(clauses, params, f, "a.published")
     if f.entity:
         _add(clauses, params, "a.key IN (SELECT article_key FROM entities WHERE "
                               f"{_name_clause('name', f.entity)})", f.entity)
