@@ -200,6 +200,8 @@ def read_arguments(token: "Token", rule: TriggerRule, index: TextIndex) -> Argum
     _mediators(token, index, args)
     if "inverse" in rule.flags:
         args.actors, args.recipients = args.recipients, args.actors
+    if not args.recipients:
+        args.add("R", [r for r in fallback_recipients(token, rule, index, args) if r not in args.actors])
     args.recipients = [r for r in args.recipients if r not in args.actors]
     args.mediators = [m for m in args.mediators if m not in args.actors]
     return args
@@ -341,3 +343,96 @@ def _mediators(token: "Token", index: TextIndex, args: Arguments) -> None:
                 args.add("M", _pobj_entities(grand, index))
             elif grand.dep_ in ("npadvmod", "compound", "amod", "nmod", "nsubj") and grand.i < child.i:
                 args.add("M", _modifier_entities(grand, index) or np_entities(grand, index))
+
+
+# --------------------------------------------------------------------------- recipients further down
+
+CONTENT_SUBJECT_TYPES = {"REQUEST", "THREATEN", "ACCUSE", "REJECT", "SUPPORT"}
+
+
+def fallback_recipients(token: "Token", rule: TriggerRule, index: TextIndex,
+                        args: Arguments) -> list[str]:
+    """A recipient the trigger's own arguments lack, read off what it governs: the object of
+    its complement ("agreed to hand over to X", "threatened to ban X", "began a strike to
+    protest X's decision"), the addressee of its content ("demanded that X ...", "... unless
+    X closes"), else the place it happens in when that place is a named country or city
+    ("imposed a curfew in X"), unless the event is between parties (a reciprocal type, two
+    sides or a mediator: "Armenia and Azerbaijan hold talks in Moscow")."""
+    heads = [token] + ([v] if token.pos_ != "VERB" and (v := frame_verb(token)) is not None else [])
+    clauses = [c for h in heads for c in _complements(h, depth=0)]
+    reciprocal = load_lexicon().types[rule.type].reciprocal
+    has_parties = reciprocal or len(args.actors) > 1 or bool(args.mediators)
+    for found in (_content_subjects(heads, clauses, rule, index),
+                  [e for c in clauses for e in _object_side(c, index)],
+                  [] if has_parties else [e for h in heads + clauses for e in _place_entities(h, index)]):
+        if found:
+            return found
+    return []
+
+
+def _complements(verb: "Token", *, depth: int) -> list["Token"]:
+    """Clauses a verb governs that carry what it is about: "to X", "that X", "unless X"."""
+    out: list["Token"] = []
+    for child in verb.children:
+        if child.pos_ not in ("VERB", "AUX") or child.dep_ not in ("xcomp", "ccomp", "advcl", "conj"):
+            continue
+        if child.dep_ == "conj" and depth == 0:
+            continue
+        out.append(child)
+        if depth < 2:
+            out += _complements(child, depth=depth + 1)
+    return out
+
+
+def _content_subjects(heads: list["Token"], clauses: list["Token"], rule: TriggerRule,
+                      index: TextIndex) -> list[str]:
+    """ "demanded that the US cancel ...", "threatened to ... unless the Kremlin closed ..."."""
+    if rule.type not in CONTENT_SUBJECT_TYPES:
+        return []
+    conditional = cue_set("conditional_marks")
+    out: list[str] = []
+    for clause in clauses:
+        marks = {c.lower_ for c in clause.children if c.dep_ == "mark"}
+        if clause.dep_ == "ccomp" or (clause.dep_ == "advcl" and marks & conditional):
+            for child in clause.children:
+                if child.dep_ in SUBJECTS | PASSIVE_SUBJECTS and child.lower_ not in cue_set("first_person"):
+                    out += [e for e in np_entities(child, index) if e not in out]
+    return out
+
+
+def _object_side(verb: "Token", index: TextIndex) -> list[str]:
+    """Objects of a complement verb and the targets of its (or its object's) "to/with/against X"."""
+    if verb.dep_ == "ccomp" and any(c.dep_ in SUBJECTS for c in verb.children):
+        return []  # somebody else's clause ("officials said ...")
+    out: list[str] = []
+    for child in verb.children:
+        if child.dep_ in OBJECTS:
+            out += np_entities(child, index) or _target_preps(child, index)
+        elif child.dep_ == "prep":
+            out += _target_preps_of(child, index)
+    return list(dict.fromkeys(out))
+
+
+def _target_preps(noun: "Token", index: TextIndex) -> list[str]:
+    return [e for c in noun.children if c.dep_ == "prep" for e in _target_preps_of(c, index)]
+
+
+def _target_preps_of(prep: "Token", index: TextIndex) -> list[str]:
+    if prep.lower_ not in cue_set("recipient_preps") or prep.lower_ in ("for", "over"):
+        return []
+    return [e for p in prep.children if p.dep_ == "pobj" and _place_of(p, index) is None
+            for e in np_entities(p, index)]
+
+
+def _place_entities(verb: "Token", index: TextIndex) -> list[str]:
+    """Named places an event happens in ("a curfew in Algiers"), as entities with a country."""
+    out: list[str] = []
+    preps = [c for c in verb.children if c.dep_ == "prep"]
+    preps += [g for c in verb.children if c.dep_ in OBJECTS for g in c.children if g.dep_ == "prep"]
+    for prep in preps:
+        if prep.lower_ not in ("in", "into", "to", "at"):
+            continue
+        for pobj in (p for p in prep.children if p.dep_ == "pobj"):
+            out += [e for e in np_entities(pobj, index)
+                    if index.entity_type.get(e) in ("GPE", "LOC") and index.entity_country.get(e)]
+    return out
