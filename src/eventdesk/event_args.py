@@ -80,7 +80,7 @@ def np_entities(token: "Token", index: TextIndex, *, depth: int = 0) -> list[str
 
 
 def _head_entities(head: "Token", index: TextIndex, depth: int) -> list[str]:
-    if head.lower_ in cue_set("first_person"):
+    if head.lower_ in cue_set("first_person") and head.i not in index.entity_at:  # "us", not "US"
         quote = quote_at(index, head.idx)
         return [quote.speaker] if quote and quote.speaker else []
     if head.lower_ in load_lexicon().cues["third_person"] and head.pos_ == "PRON":
@@ -201,7 +201,7 @@ def read_arguments(token: "Token", rule: TriggerRule, index: TextIndex) -> Argum
     if "inverse" in rule.flags:
         args.actors, args.recipients = args.recipients, args.actors
     if not args.recipients:
-        args.add("R", [r for r in fallback_recipients(token, rule, index, args) if r not in args.actors])
+        args.add("R", fallback_recipients(token, rule, index, args))
     args.recipients = [r for r in args.recipients if r not in args.actors]
     args.mediators = [m for m in args.mediators if m not in args.actors]
     return args
@@ -348,6 +348,7 @@ def _mediators(token: "Token", index: TextIndex, args: Arguments) -> None:
 # --------------------------------------------------------------------------- recipients further down
 
 CONTENT_SUBJECT_TYPES = {"REQUEST", "THREATEN", "ACCUSE", "REJECT", "SUPPORT"}
+SOURCE_TYPES = {"REJECT", "CONCEDE"}  # the recipient is whoever made the rejected/accepted call
 
 
 def fallback_recipients(token: "Token", rule: TriggerRule, index: TextIndex,
@@ -363,8 +364,10 @@ def fallback_recipients(token: "Token", rule: TriggerRule, index: TextIndex,
     reciprocal = load_lexicon().types[rule.type].reciprocal
     has_parties = reciprocal or len(args.actors) > 1 or bool(args.mediators)
     for found in (_content_subjects(heads, clauses, rule, index),
-                  [e for c in clauses for e in _object_side(c, index)],
+                  [e for c in clauses for e in _object_side(c, rule, index)],
+                  [e for h in heads for e in _nested_targets(h, rule, index)],
                   [] if has_parties else [e for h in heads + clauses for e in _place_entities(h, index)]):
+        found = [e for e in found if e not in args.actors]
         if found:
             return found
     return []
@@ -376,7 +379,7 @@ def _complements(verb: "Token", *, depth: int) -> list["Token"]:
     for child in verb.children:
         if child.pos_ not in ("VERB", "AUX") or child.dep_ not in ("xcomp", "ccomp", "advcl", "conj"):
             continue
-        if child.dep_ == "conj" and depth == 0:
+        if (child.dep_ == "conj" and depth == 0) or child.lemma_.lower() in cue_set("reporting_verbs"):
             continue
         out.append(child)
         if depth < 2:
@@ -395,32 +398,60 @@ def _content_subjects(heads: list["Token"], clauses: list["Token"], rule: Trigge
         marks = {c.lower_ for c in clause.children if c.dep_ == "mark"}
         if clause.dep_ == "ccomp" or (clause.dep_ == "advcl" and marks & conditional):
             for child in clause.children:
-                if child.dep_ in SUBJECTS | PASSIVE_SUBJECTS and child.lower_ not in cue_set("first_person"):
+                if child.dep_ in SUBJECTS | PASSIVE_SUBJECTS:
                     out += [e for e in np_entities(child, index) if e not in out]
     return out
 
 
-def _object_side(verb: "Token", index: TextIndex) -> list[str]:
+def _object_side(verb: "Token", rule: TriggerRule, index: TextIndex) -> list[str]:
     """Objects of a complement verb and the targets of its (or its object's) "to/with/against X"."""
     if verb.dep_ == "ccomp" and any(c.dep_ in SUBJECTS for c in verb.children):
         return []  # somebody else's clause ("officials said ...")
     out: list[str] = []
     for child in verb.children:
-        if child.dep_ in OBJECTS:
-            out += np_entities(child, index) or _target_preps(child, index)
+        if child.dep_ in OBJECTS and child.pos_ == "ADP":  # "deliver blows to X" parsed as dative
+            out += _target_preps_of(child, rule, index)
+        elif child.dep_ in OBJECTS:
+            out += np_entities(child, index) or _target_preps(child, rule, index)
         elif child.dep_ == "prep":
-            out += _target_preps_of(child, index)
+            out += _target_preps_of(child, rule, index)
     return list(dict.fromkeys(out))
 
 
-def _target_preps(noun: "Token", index: TextIndex) -> list[str]:
-    return [e for c in noun.children if c.dep_ == "prep" for e in _target_preps_of(c, index)]
+def _nested_targets(head: "Token", rule: TriggerRule, index: TextIndex) -> list[str]:
+    """Targets one step inside the trigger's own object: "halt efforts among X's republics",
+    "a suspension of links with X", "rejected calls by X" (whose call is turned down)."""
+    source = rule.type in SOURCE_TYPES
+    out: list[str] = []
+    for child in head.children:
+        nouns = [child] if child.dep_ in OBJECTS else []
+        if child.dep_ == "prep" and child.lower_ == "of" and head.pos_ != "VERB":
+            nouns = [p for p in child.children if p.dep_ == "pobj"]
+        for noun in nouns:
+            out += _target_preps(noun, rule, index, source=source)
+    return list(dict.fromkeys(out))
 
 
-def _target_preps_of(prep: "Token", index: TextIndex) -> list[str]:
-    if prep.lower_ not in cue_set("recipient_preps") or prep.lower_ in ("for", "over"):
+def _target_preps(noun: "Token", rule: TriggerRule, index: TextIndex, *,
+                  source: bool = False) -> list[str]:
+    out: list[str] = []
+    for prep in (c for c in noun.children if c.dep_ in ("prep", "agent")):
+        if source and prep.lower_ in ("by", "from"):
+            out += [e for p in prep.children if p.dep_ == "pobj" for e in np_entities(p, index)]
+        else:
+            out += _target_preps_of(prep, rule, index)
+    return out
+
+
+def _target_preps_of(prep: "Token", rule: TriggerRule, index: TextIndex) -> list[str]:
+    """ "to X", "with X", "against X"; not "talks on X" (a topic) nor "aid for X" (a purpose)."""
+    word = prep.lower_
+    if word not in cue_set("recipient_preps") and word not in ("between", "among") or word in ("for", "over"):
         return []
-    return [e for p in prep.children if p.dep_ == "pobj" and _place_of(p, index) is None
+    if rule.type in TOPIC_TYPES and word in TOPIC_PREPS:
+        return []
+    at_place = word in cue_set("place_preps")  # "at X", "into X" name where, "to X" whom
+    return [e for p in prep.children if p.dep_ == "pobj" and not (at_place and _place_of(p, index))
             for e in np_entities(p, index)]
 
 
