@@ -53,7 +53,7 @@ def times_in(times: Iterable[TimeExpr], start: int, end: int, *,
 def find_times(doc: "Doc", *, base: datetime | None, where: Where = "body") -> list[TimeExpr]:
     """Time expressions in one Doc (a body or a title), resolved against ``base``."""
     text = doc.text
-    hits = _select(_rule_hits(text, doc) + _entity_hits(doc))
+    hits = _select(_rule_hits(text, doc) + _entity_hits(text, doc))
     hits.sort(key=lambda h: h.start)
     resolved = _resolve_all(hits, doc, base)
     return [TimeExpr(Span(h.start, h.end, text[h.start:h.end], where), value, kind)
@@ -200,7 +200,7 @@ def _rule_hits(text: str, doc: "Doc") -> list[_Hit]:
     return hits
 
 
-def _entity_hits(doc: "Doc") -> list[_Hit]:
+def _entity_hits(text: str, doc: "Doc") -> list[_Hit]:
     """spaCy DATE/TIME entities, trimmed of leading prepositions, for what no rule found."""
     out = []
     for ent in doc.ents:
@@ -213,7 +213,7 @@ def _entity_hits(doc: "Doc") -> list[_Hit]:
             tokens = tokens[:-1]
         if tokens and _entity_plausible(tokens):
             start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1])
-            out.append(_Hit(start, end, (start, end), "entity", {"t": doc.text[start:end]}, 999))
+            out.append(_Hit(start, end, (start, end), "entity", {"t": text[start:end]}, 999))
     return out
 
 
@@ -255,7 +255,7 @@ def _plausible(hit: _Hit, text: str, doc: "Doc") -> bool:
     if check is None:
         return True
     ids = _tokens_at(doc, hit.start, hit.end)
-    return ids is not None and check(hit, doc, ids)
+    return ids is not None and check(hit, text, doc, ids)
 
 
 def _prev(doc: "Doc", i: int, k: int = 1) -> "Token | None":
@@ -274,7 +274,7 @@ def _is_age(doc: "Doc", first: int, last: int) -> bool:
         r"\b(?:aged?|ages)(?:\s+of)?$", before)) or "-old" in doc[first:last + 1].text.lower()
 
 
-def _check_year(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
+def _check_year(hit: _Hit, text: str, doc: "Doc", ids: tuple[int, int]) -> bool:
     first, last = ids
     prev, nxt = _prev(doc, first), _next(doc, last)
     if prev is not None and (prev.text in _lexicon()["year_reject_prev"] or prev.like_num):
@@ -291,7 +291,7 @@ def _check_year(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
     return prev is not None and prev.lower_ in _words("date_cues")
 
 
-def _check_month(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
+def _check_month(hit: _Hit, text: str, doc: "Doc", ids: tuple[int, int]) -> bool:
     """A bare month name: 'May' the modal verb, 'March' the verb, 'Mark/Jan' as names."""
     first, last = ids
     month = doc[last]
@@ -303,7 +303,7 @@ def _check_month(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
     return prev is not None and prev.lower_ in _words("date_cues")
 
 
-def _check_weekday(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
+def _check_weekday(hit: _Hit, text: str, doc: "Doc", ids: tuple[int, int]) -> bool:
     first, last = ids
     prev = _prev(doc, first)
     nxt = _next(doc, last)
@@ -312,7 +312,7 @@ def _check_weekday(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
     return not (nxt is not None and nxt.text in _lexicon()["weekday_name_followers"])
 
 
-def _check_day_word(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
+def _check_day_word(hit: _Hit, text: str, doc: "Doc", ids: tuple[int, int]) -> bool:
     """'USA Today', 'Russia Today' are names; 'Today, ...' at a sentence start is a day."""
     first = doc[ids[0]]
     prev = _prev(doc, ids[0])
@@ -320,7 +320,7 @@ def _check_day_word(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
                 and prev.pos_ == "PROPN")
 
 
-def _check_clock(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
+def _check_clock(hit: _Hit, text: str, doc: "Doc", ids: tuple[int, int]) -> bool:
     """Clock times need a.m./p.m., a time zone, or a cue word ('at 22:43'); never a lone '01:13'."""
     g = hit.groups
     if g.get("ampm") or g.get("tz"):
@@ -331,7 +331,7 @@ def _check_clock(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
     return cue in _words("clock_cues")
 
 
-def _check_duration(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
+def _check_duration(hit: _Hit, text: str, doc: "Doc", ids: tuple[int, int]) -> bool:
     first, last = ids
     if _is_age(doc, first, last):
         return False
@@ -342,7 +342,7 @@ def _check_duration(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
     return True
 
 
-def _check_bare_units(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
+def _check_bare_units(hit: _Hit, text: str, doc: "Doc", ids: tuple[int, int]) -> bool:
     first, last = ids
     prev, nxt = _prev(doc, first), _next(doc, last)
     if hit.groups.get("long") or (nxt is not None and nxt.lower_ in ("ago", "later", "earlier")):
@@ -350,7 +350,7 @@ def _check_bare_units(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
     return prev is not None and prev.lower_ in _words("bare_unit_cues") and not _is_age(doc, first, last)
 
 
-def _check_decade(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
+def _check_decade(hit: _Hit, text: str, doc: "Doc", ids: tuple[int, int]) -> bool:
     """'the 1990s', 'the 70s and 80s'; not 'in his 70s' (an age)."""
     first, last = ids
     before = " ".join(t.lower_ for t in doc[max(0, first - 2):first])
@@ -362,30 +362,30 @@ def _check_decade(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
     return prev is not None and prev.lower_ in ("the", "'s", "early", "late", "mid", "and")
 
 
-def _check_season(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
+def _check_season(hit: _Hit, text: str, doc: "Doc", ids: tuple[int, int]) -> bool:
     season = (hit.groups.get("season") or "").lower()
     if season == "fall" and not (hit.groups.get("rel") or hit.groups.get("year")):
         return False
     return doc[ids[1]].pos_ in ("NOUN", "PROPN")
 
 
-def _check_refs(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
+def _check_refs(hit: _Hit, text: str, doc: "Doc", ids: tuple[int, int]) -> bool:
     first, last = ids
-    word = doc.text[hit.start:hit.end].lower()
+    word = text[hit.start:hit.end].lower()
     if word == "current":  # the adjective, not 'the current' (of a river)
         return doc[last].pos_ == "ADJ"
-    if hit.end < len(doc.text) and doc.text[hit.end] == "-":  # 'the now-cancelled deal'
+    if hit.end < len(text) and text[hit.end] == "-":  # 'the now-cancelled deal'
         return False
     prev = _prev(doc, first)
     return not (word == "now" and prev is not None and prev.lower_ in ("from", "until", "till"))
 
 
-def _check_set(hit: _Hit, doc: "Doc", ids: tuple[int, int]) -> bool:
-    word = doc.text[hit.start:hit.end].lower()
+def _check_set(hit: _Hit, text: str, doc: "Doc", ids: tuple[int, int]) -> bool:
+    word = text[hit.start:hit.end].lower()
     return not (word == "daily" and doc[ids[1]].pos_ in ("NOUN", "PROPN"))  # 'the daily Kommersant'
 
 
-_CHECKS: dict[str, Callable[[_Hit, "Doc", tuple[int, int]], bool]] = {
+_CHECKS: dict[str, Callable[[_Hit, str, "Doc", tuple[int, int]], bool]] = {
     "year": _check_year, "month": _check_month, "day_word": _check_day_word,
     "weekday": _check_weekday, "clock": _check_clock,
     "duration": _check_duration, "bare_units": _check_bare_units, "decade": _check_decade,
