@@ -252,6 +252,10 @@ FALLBACK_RECIPIENTS = [
     ("Pakistan refused to send troops to Iraq, officials said.", "REJECT", {"Iraq"}),
     ("Japan announced a suspension of flights to China.", "SANCTION", {"China"}),
     ("Kenya rejected calls by Uganda's leaders for new talks.", "REJECT", {"Uganda"}),
+    ("The union reiterated its demand that Kenya raise wages.", "REQUEST", {"Kenya"}),
+    # somebody else's act in a side clause is not the event's target
+    ("Hungary lifted the curfew in Budapest as police in Austria cracked down on Slovak smugglers.", "CONCEDE",
+     {"Budapest"}),
     ("The governor imposed a curfew in Mandalay.", "COERCE", {"Mandalay"}),
     # a meeting place is not a party to the meeting
     ("Armenia and Azerbaijan held talks in Moscow.", "CONSULT", set()),

@@ -360,11 +360,11 @@ def fallback_recipients(token: "Token", rule: TriggerRule, index: TextIndex,
     ("imposed a curfew in X"), unless the event is between parties (a reciprocal type, two
     sides or a mediator: "Armenia and Azerbaijan hold talks in Moscow")."""
     heads = [token] + ([v] if token.pos_ != "VERB" and (v := frame_verb(token)) is not None else [])
-    clauses = [c for h in heads for c in _complements(h, depth=0)]
+    clauses = [c for h in heads for c in _complements(h, depth=0)] + _noun_clauses(token)
     reciprocal = load_lexicon().types[rule.type].reciprocal
     has_parties = reciprocal or len(args.actors) > 1 or bool(args.mediators)
     for found in (_content_subjects(heads, clauses, rule, index),
-                  [e for c in clauses for e in _object_side(c, rule, index)],
+                  [e for c in clauses if _own_clause(c, args, index) for e in _object_side(c, rule, index)],
                   [e for h in heads for e in _nested_targets(h, rule, index)],
                   [] if has_parties else [e for h in heads + clauses for e in _place_entities(h, index)]):
         found = [e for e in found if e not in args.actors]
@@ -387,6 +387,28 @@ def _complements(verb: "Token", *, depth: int) -> list["Token"]:
     return out
 
 
+def _noun_clauses(token: "Token") -> list["Token"]:
+    """Clauses a noun trigger carries: "a strike that shut down X", "its demand today that X ..."
+    (the "that" clause hung on the verb whose object the noun is)."""
+    if token.pos_ == "VERB":
+        return []
+    out = [c for c in token.children if c.dep_ in ("relcl", "acl") and c.pos_ == "VERB"]
+    if token.dep_ == "dobj":
+        out += [c for c in token.head.children if c.dep_ == "ccomp" and c.i > token.i
+                and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)]
+    return out
+
+
+def _own_clause(clause: "Token", args: Arguments, index: TextIndex) -> bool:
+    """A clause whose subject is the actor itself (or none, or "that" standing for the trigger);
+    not somebody else's act ("... as authorities in X cracked down on Y")."""
+    subjects = [c for c in clause.children if c.dep_ in SUBJECTS | PASSIVE_SUBJECTS]
+    if not subjects or all(s.lower_ in RELATIVE for s in subjects):
+        return True
+    found = [e for s in subjects for e in np_entities(s, index)]
+    return bool(found) and all(e in args.actors for e in found)
+
+
 def _content_subjects(heads: list["Token"], clauses: list["Token"], rule: TriggerRule,
                       index: TextIndex) -> list[str]:
     """ "demanded that the US cancel ...", "threatened to ... unless the Kremlin closed ..."."""
@@ -396,7 +418,8 @@ def _content_subjects(heads: list["Token"], clauses: list["Token"], rule: Trigge
     out: list[str] = []
     for clause in clauses:
         marks = {c.lower_ for c in clause.children if c.dep_ == "mark"}
-        if clause.dep_ == "ccomp" or (clause.dep_ == "advcl" and marks & conditional):
+        content = clause.dep_ == "ccomp" or (clause.dep_ == "acl" and "that" in marks)
+        if content or (clause.dep_ == "advcl" and marks & conditional):
             for child in clause.children:
                 if child.dep_ in SUBJECTS | PASSIVE_SUBJECTS:
                     out += [e for e in np_entities(child, index) if e not in out]
@@ -405,8 +428,6 @@ def _content_subjects(heads: list["Token"], clauses: list["Token"], rule: Trigge
 
 def _object_side(verb: "Token", rule: TriggerRule, index: TextIndex) -> list[str]:
     """Objects of a complement verb and the targets of its (or its object's) "to/with/against X"."""
-    if verb.dep_ == "ccomp" and any(c.dep_ in SUBJECTS for c in verb.children):
-        return []  # somebody else's clause ("officials said ...")
     out: list[str] = []
     for child in verb.children:
         if child.dep_ in OBJECTS and child.pos_ == "ADP":  # "deliver blows to X" parsed as dative
