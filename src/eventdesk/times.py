@@ -112,10 +112,35 @@ def _weekday_number(name: str) -> int:
 
 
 def _alt(words: Iterable[str], *, case: bool = False) -> str:
-    """A regex alternation of ``words``, longest first; spaces match any whitespace."""
+    """A regex alternation of ``words``, longest first; spaces match any whitespace.
+
+    Written as a trie ('t(?:wo|hree)'): the regex engine then tries one branch per first
+    letter instead of one per word, at every position of the text. It matches exactly what
+    the flat alternation 'two|three' matches: branches with different first letters can
+    never both match, and within a branch the words keep their longest-first order.
+    """
     parts = sorted(set(words), key=len, reverse=True)
-    body = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in parts)
+    atoms = [[r"\s+" if ch == " " else re.escape(ch) for ch in w] for w in parts]
+    body = _trie(atoms, fold=not case)
     return f"(?-i:{body})" if case else f"(?:{body})"
+
+
+def _trie(words: list[list[str]], *, fold: bool) -> str:
+    """Regex atoms of words (in priority order) -> one alternation sharing common prefixes."""
+    groups: dict[str, list[list[str]]] = {}
+    for atoms in words:
+        key = atoms[0].lower() if atoms and fold else (atoms[0] if atoms else "")
+        groups.setdefault(key, []).append(atoms)
+    branches = []
+    for key, members in groups.items():
+        if not key:
+            branches.append("")
+        elif len(members) == 1:
+            branches.append("".join(members[0]))
+        else:
+            rest = _trie([m[1:] for m in members], fold=fold)
+            branches.append(members[0][0] + (rest if rest.isalnum() else f"(?:{rest})"))
+    return "|".join(branches)
 
 
 @functools.cache
