@@ -253,6 +253,10 @@ FALLBACK_RECIPIENTS = [
     ("Japan announced a suspension of flights to China.", "SANCTION", {"China"}),
     ("Kenya rejected calls by Uganda's leaders for new talks.", "REJECT", {"Uganda"}),
     ("The union reiterated its demand that Kenya raise wages.", "REQUEST", {"Kenya"}),
+    ("The ministers agreed to provide loans for Ghana and Togo.", "AGREE", {"Ghana", "Togo"}),
+    ("Britain mobilized reservists for a war against Iran.", "MOBILIZE", {"Iran"}),
+    ("Norway suspended part of an aid program for Mali.", "SANCTION", {"Mali"}),
+    ("Putin called for a halt to the fighting in Syria.", "REQUEST", set()),
     # somebody else's act in a side clause is not the event's target
     ("Hungary lifted the curfew in Budapest as police in Austria cracked down on Slovak smugglers.", "CONCEDE",
      {"Budapest"}),
@@ -283,7 +287,7 @@ def test_descriptive_participle_ranks_below_the_reported_act():
 # --------------------------------------------------------------------------- dev-set floors
 
 FLOORS = {  # a little under what eventdesk reaches (bench/bench_events.py prints the numbers)
-    "plover-gsr": {"type_r": 0.745, "type_f1": 0.675, "actor_country_acc": 0.78, "recipient_country_acc": 0.61},
+    "plover-gsr": {"type_r": 0.745, "type_f1": 0.675, "actor_country_acc": 0.78, "recipient_country_acc": 0.645},
     "case2021-t2": {"primary_type_acc": 0.77, "type_r": 0.855},
 }
 CEILINGS = {"case2021-t2": {"false_alarm_rate": 0.30}}

@@ -366,6 +366,7 @@ def fallback_recipients(token: "Token", rule: TriggerRule, index: TextIndex,
     for found in (_content_subjects(heads, clauses, rule, index),
                   [e for c in clauses if _own_clause(c, args, index) for e in _object_side(c, rule, index)],
                   [e for h in heads for e in _nested_targets(h, rule, index)],
+                  _beneficiaries(heads, clauses, index),
                   [] if has_parties else [e for h in heads + clauses for e in _place_entities(h, index)]):
         found = [e for e in found if e not in args.actors]
         if found:
@@ -450,6 +451,25 @@ def _nested_targets(head: "Token", rule: TriggerRule, index: TextIndex) -> list[
             nouns = [p for p in child.children if p.dep_ == "pobj"]
         for noun in nouns:
             out += _target_preps(noun, rule, index, source=source)
+    return list(dict.fromkeys(out))
+
+
+def _beneficiaries(heads: list["Token"], clauses: list["Token"], index: TextIndex) -> list[str]:
+    """Whom the act is for, one step down: "agreed to provide aid for X", "suspended part of
+    a program for X", "mobilized reservists for a war against X" (not "called for X": the
+    trigger's own "for" is its content)."""
+    nouns = [c for v in heads + clauses for c in v.children if c.dep_ in OBJECTS]
+    nouns += [p for n in list(nouns) for c in n.children if c.dep_ == "prep" and c.lower_ == "of"
+              for p in c.children if p.dep_ == "pobj"]
+    out: list[str] = []
+    for owner in nouns + clauses + heads:
+        for prep in (c for c in owner.children if c.dep_ == "prep" and c.lower_ == "for"):
+            for pobj in (p for p in prep.children if p.dep_ == "pobj"):
+                own = owner in heads  # "calls for a halt to X": X is what halts, not whom
+                direct = [] if own else np_entities(pobj, index)
+                words = ("against",) if own else ("against", "with", "to")
+                out += direct or [e for c in pobj.children if c.dep_ == "prep" and c.lower_ in words
+                                  for p in c.children if p.dep_ == "pobj" for e in np_entities(p, index)]
     return list(dict.fromkeys(out))
 
 
