@@ -133,14 +133,33 @@ def _trie(words: list[list[str]], *, fold: bool) -> str:
         groups.setdefault(key, []).append(atoms)
     branches = []
     for key, members in groups.items():
+        first = _case_class(key) if fold and len(groups) > 1 else key
         if not key:
             branches.append("")
         elif len(members) == 1:
-            branches.append("".join(members[0]))
+            branches.append(first + "".join(members[0][1:]))
         else:
             rest = _trie([m[1:] for m in members], fold=fold)
-            branches.append(members[0][0] + (rest if rest.isalnum() else f"(?:{rest})"))
+            branches.append(first + (rest if rest.isalnum() else f"(?:{rest})"))
     return "|".join(branches)
+
+
+@functools.cache
+def _case_class(atom: str) -> str:
+    """A letter -> every character it matches case-insensitively, as a case-sensitive class
+    ('k' -> '(?-i:[Kk\u212a])'): the regex engine skips a branch that starts with a class
+    without entering it, but enters every branch that starts with a case-insensitive letter."""
+    if not (atom.isascii() and atom.isalpha()):
+        return atom
+    chars = [c for c in _letters_any_case() if re.fullmatch(atom, c, re.IGNORECASE)]
+    return f"(?-i:[{''.join(chars)}])"
+
+
+@functools.cache
+def _letters_any_case() -> tuple[str, ...]:
+    """Every character some ASCII letter matches under re.IGNORECASE (A-Z, a-z and a few more)."""
+    everything = "".join(map(chr, range(0x110000)))
+    return tuple(sorted(set(re.findall("[a-z]", everything, re.IGNORECASE))))
 
 
 @functools.cache
@@ -197,8 +216,82 @@ def _compiled() -> tuple[tuple[str, re.Pattern[str]], ...]:
     out = []
     for name, pattern in _patterns():
         filled = re.sub(r"\{([A-Z]+)\}", lambda m: pieces[m[1]], pattern)
-        out.append((name, re.compile(filled, re.IGNORECASE)))
+        out.append((name, re.compile(_with_first_chars(filled), re.IGNORECASE)))
     return tuple(out)
+
+
+def _with_first_chars(pattern: str) -> str:
+    """``pattern`` behind a lookahead for the characters a match can start with, when known.
+
+    Same matches: the lookahead only turns away positions where no match can start, but it
+    turns them away at once, where the pattern would try all its branches (case-insensitive
+    matching gives the engine no first-character shortcut of its own).
+    """
+    try:
+        first, nullable = _first_chars(re._parser.parse(pattern, re.IGNORECASE).data,  # type: ignore[attr-defined]
+                                       re.IGNORECASE)
+    except (AttributeError, TypeError, ValueError):  # another Python's parse tree: no shortcut
+        return pattern
+    if first is None or nullable:
+        return pattern
+    chars = "".join(re.escape(c) for c in sorted(first))
+    return f"(?=(?-i:[{chars}]))(?:{pattern})"
+
+
+def _first_chars(items: list[tuple[Any, Any]], flags: int) -> tuple[set[str] | None, bool]:
+    """(the characters a match of parsed ``items`` can start with or None for any, whether
+    it can match the empty string)."""
+    out: set[str] = set()
+    for op, av in items:
+        first, nullable = _first_of(op, av, flags)
+        if first is None:
+            return None, False
+        out |= first
+        if not nullable:
+            return out, False
+    return out, True
+
+
+def _first_of(op: Any, av: Any, flags: int) -> tuple[set[str] | None, bool]:
+    c = re._constants  # type: ignore[attr-defined]
+    if op is c.LITERAL:
+        return _any_case({chr(av)}, flags), False
+    if op is c.IN:
+        if any(kind not in (c.LITERAL, c.RANGE) for kind, _ in av) or any(
+                kind is c.RANGE and val[1] - val[0] > 255 for kind, val in av):
+            return None, False
+        chars = {chr(x) for kind, val in av
+                 for x in ([val] if kind is c.LITERAL else range(val[0], val[1] + 1))}
+        return _any_case(chars, flags), False
+    if op is c.BRANCH:
+        found = [_first_chars(alt.data, flags) for alt in av[1]]
+        if any(first is None for first, _ in found):
+            return None, False
+        return set().union(*(first for first, _ in found)), any(n for _, n in found)
+    if op is c.SUBPATTERN:
+        _, add, remove, sub = av
+        return _first_chars(sub.data, (flags | add) & ~remove)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        first, nullable = _first_chars(av[2].data, flags)
+        return first, nullable or av[0] == 0
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return set(), True  # zero width: the next item decides
+    return None, False
+
+
+def _any_case(chars: set[str], flags: int) -> set[str] | None:
+    """``chars`` with every character each matches under ``flags`` (None: not worked out)."""
+    if not flags & re.IGNORECASE:
+        return chars
+    out = set()
+    for ch in chars:
+        if ch.isascii() and ch.isalpha():
+            out |= {x for x in _letters_any_case() if re.fullmatch(ch, x, re.IGNORECASE)}
+        elif ch.lower() == ch.upper() and ch.isascii():
+            out.add(ch)
+        else:
+            return None
+    return out
 
 
 # ----------------------------------------------------------------------------- finding
