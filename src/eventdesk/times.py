@@ -16,6 +16,7 @@ import csv
 import functools
 import json
 import re
+import _sre
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -158,8 +159,7 @@ def _case_class(atom: str) -> str:
 @functools.cache
 def _letters_any_case() -> tuple[str, ...]:
     """Every character some ASCII letter matches under re.IGNORECASE (A-Z, a-z and a few more)."""
-    everything = "".join(map(chr, range(0x110000)))
-    return tuple(sorted(set(re.findall("[a-z]", everything, re.IGNORECASE))))
+    return tuple(sorted(set(re.findall("[a-z]", _every_char(), re.IGNORECASE))))
 
 
 @functools.cache
@@ -257,12 +257,7 @@ def _first_of(op: Any, av: Any, flags: int) -> tuple[set[str] | None, bool]:
     if op is c.LITERAL:
         return _any_case({chr(av)}, flags), False
     if op is c.IN:
-        if any(kind not in (c.LITERAL, c.RANGE) for kind, _ in av) or any(
-                kind is c.RANGE and val[1] - val[0] > 255 for kind, val in av):
-            return None, False
-        chars = {chr(x) for kind, val in av
-                 for x in ([val] if kind is c.LITERAL else range(val[0], val[1] + 1))}
-        return _any_case(chars, flags), False
+        return _class_chars(av, flags), False
     if op is c.BRANCH:
         found = [_first_chars(alt.data, flags) for alt in av[1]]
         if any(first is None for first, _ in found):
@@ -279,6 +274,25 @@ def _first_of(op: Any, av: Any, flags: int) -> tuple[set[str] | None, bool]:
     return None, False
 
 
+def _class_chars(items: list[tuple[Any, Any]], flags: int) -> set[str] | None:
+    """The characters a parsed character class ('[0-3]', '\\d') matches, or None (too many)."""
+    c = re._constants  # type: ignore[attr-defined]
+    chars: set[str] = set()
+    for kind, val in items:
+        if kind is c.LITERAL:
+            chars.add(chr(val))
+        elif kind is c.RANGE and val[1] - val[0] <= 255:
+            chars |= {chr(x) for x in range(val[0], val[1] + 1)}
+        else:
+            return None
+    return _any_case(chars, flags)
+
+
+@functools.cache
+def _every_char() -> str:
+    return "".join(map(chr, range(0x110000)))
+
+
 def _any_case(chars: set[str], flags: int) -> set[str] | None:
     """``chars`` with every character each matches under ``flags`` (None: not worked out)."""
     if not flags & re.IGNORECASE:
@@ -287,7 +301,7 @@ def _any_case(chars: set[str], flags: int) -> set[str] | None:
     for ch in chars:
         if ch.isascii() and ch.isalpha():
             out |= {x for x in _letters_any_case() if re.fullmatch(ch, x, re.IGNORECASE)}
-        elif ch.lower() == ch.upper() and ch.isascii():
+        elif not _sre.unicode_iscased(ord(ch)):  # how re itself decides a character has no case
             out.add(ch)
         else:
             return None
