@@ -186,6 +186,45 @@ def test_every_rule_compiles_and_has_a_resolver():
     assert {name for name, _ in rules} <= set(_RESOLVERS)
 
 
+SPEED_TEXTS = ["At 9 o'clock in the morning, three years ago", "TWO WEEKS FROM NOW", "twice a week",
+               "3 times per day, once every year", "early-May 2009", "late March", "the 1990s and ’80s",
+               "the Kelvin sign \u212a and long s \u017f", "Twenty-five days earlier", "MARCH", "May",
+               "since the first quarter of 2009", "the last weekend", "ſeven dayſ"]
+
+
+@pytest.mark.parametrize("words, text", [
+    (["two", "twenty", "twelve", "ten"], "Twenty TWO ten twelve twentytwo tw"),
+    (["early", "earlier", "the end of", "mid"], "EARLIER the  end\nof mid earl early"),
+    (["kilo", "ski"], "\u212aILO \u017fKI kilo"),
+])
+def test_word_trie_matches_like_a_flat_alternation(words, text):
+    import re
+
+    from eventdesk.times import _alt
+    flat = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    for case in (False, True):
+        ours = re.compile(_alt(words, case=case), re.IGNORECASE)
+        theirs = re.compile(f"(?-i:{flat})" if case else f"(?:{flat})", re.IGNORECASE)
+        assert [m.span() for m in ours.finditer(text)] == [m.span() for m in theirs.finditer(text)]
+
+
+@pytest.mark.parametrize("text", SPEED_TEXTS)
+def test_speedups_keep_every_match(text):
+    """The first-character lookaheads and the skip tables (time_pattern_needs.tsv) lose nothing."""
+    import re
+
+    from eventdesk.times import _compiled, _needs, _patterns, _pieces
+    pieces = _pieces()
+    plain = {name: re.compile(re.sub(r"\{([A-Z]+)\}", lambda m: pieces[m[1]], pattern), re.IGNORECASE)
+             for name, pattern in _patterns()}
+    for name, pattern in _compiled():
+        found = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+        assert found == [(m.span(), m.groupdict()) for m in plain[name].finditer(text)], name
+        if name in _needs():
+            assert all(_needs()[name].search(m.group(0)) for m in pattern.finditer(text)), name
+    assert set(_needs()) <= {name for name, _ in _compiled()}
+
+
 PIECES = ["Friday", "on Thursday", "September 27", "since 1992", "last week", "two weeks ago", "May",
           "may", "at 22:43", "10 a.m.", "the 1990s", "62-year-old", "for 10 days", "every year", "now",
           "the same day", "Sept.", "2,000", "in", "the", "talks", "began", "will", "meet", ",", "."]

@@ -220,6 +220,12 @@ def _compiled() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(out)
 
 
+@functools.cache
+def _needs() -> dict[str, re.Pattern[str]]:
+    """Rule name -> a regex that every match of the rule contains (``time_pattern_needs.tsv``)."""
+    return {row[0]: re.compile(row[1], re.IGNORECASE) for row in _table("time_pattern_needs.tsv")}
+
+
 def _with_first_chars(pattern: str) -> str:
     """``pattern`` behind a lookahead for the characters a match can start with, when known.
 
@@ -275,7 +281,8 @@ def _first_of(op: Any, av: Any, flags: int) -> tuple[set[str] | None, bool]:
 
 
 def _class_chars(items: list[tuple[Any, Any]], flags: int) -> set[str] | None:
-    """The characters a parsed character class ('[0-3]', '\\d') matches, or None (too many)."""
+    """The characters a parsed character class ('[0-3]') matches, or None: too many, or a
+    category such as \\d (a lookahead for every Unicode digit costs more than it saves)."""
     c = re._constants  # type: ignore[attr-defined]
     chars: set[str] = set()
     for kind, val in items:
@@ -323,7 +330,10 @@ class _Hit:
 
 def _rule_hits(text: str, doc: "Doc") -> list[_Hit]:
     hits = []
+    needs = _needs()
     for priority, (name, pattern) in enumerate(_compiled()):
+        if name in needs and not needs[name].search(text):
+            continue  # a part every match of the rule contains is missing: nothing to find
         for m in pattern.finditer(text):
             start, end = m.span("t")
             hit = _Hit(start, end, m.span(), name, m.groupdict(), priority)
