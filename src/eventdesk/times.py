@@ -265,10 +265,14 @@ def _first_of(op: Any, av: Any, flags: int) -> tuple[set[str] | None, bool]:
     if op is c.IN:
         return _class_chars(av, flags), False
     if op is c.BRANCH:
-        found = [_first_chars(alt.data, flags) for alt in av[1]]
-        if any(first is None for first, _ in found):
-            return None, False
-        return set().union(*(first for first, _ in found)), any(n for _, n in found)
+        out: set[str] = set()
+        nullable = False
+        for alt in av[1]:
+            first, empty = _first_chars(alt.data, flags)
+            if first is None:
+                return None, False
+            out, nullable = out | first, nullable or empty
+        return out, nullable
     if op is c.SUBPATTERN:
         _, add, remove, sub = av
         return _first_chars(sub.data, (flags | add) & ~remove)
