@@ -232,6 +232,12 @@ def _add(clauses: list[str], params: list[Any], clause: str, *values: Any) -> No
     params.extend(values)
 
 
+def _cut(rows: list[Any], f: Filters) -> tuple[list[Any], bool]:
+    """The first page of ``rows`` (fetched one past the page size) and whether more follow."""
+    limit = max(1, min(int(f.limit), MAX_LIMIT))
+    return rows[:limit], len(rows) > limit
+
+
 def _add_in(clauses: list[str], params: list[Any], column: str, values: list[str]) -> None:
     """``column IN (?, ...)`` with one parameter per value."""
     _add(clauses, params, f"{column} IN ({','.join('?' * len(values))})", *values)
@@ -873,33 +879,24 @@ class Store:
     def query(self, table: str, filters: Filters | None = None) -> Page:
         """One page of ``table`` rows under ``filters``, ordered by key."""
         f = filters or Filters()
-        broad = table in ("events", "entities") and self.broad_search(table, f)
-        sql, params = select_sql(table, f, broad_search=broad, dedup_links=self.dedup_links)
-        rows = [dict(r) for r in self._read(sql, params)]
-        limit = max(1, min(int(f.limit), MAX_LIMIT))
-        more = len(rows) > limit
-        rows = rows[:limit]
+        rows, more = _cut([dict(r) for r in self._read(*self._page_sql(table, f))], f)
         return Page(rows, rows[-1]["key"] if more else None)
 
     def query_json(self, table: str, filters: Filters | None = None) -> JsonPage:
         """``query``, with each row as a JSON object string built by SQLite: the API's fast
         path (one Python object per row instead of one per value, and no encoding pass)."""
         f = filters or Filters()
-        broad = table in ("events", "entities") and self.broad_search(table, f)
-        sql, params = select_sql(table, f, broad_search=broad, dedup_links=self.dedup_links)
+        sql, params = self._page_sql(table, f)
         columns = TABLES[table][0]
         key = _quote_name(columns[0].name)
-        try:
-            cursor = self.conn.execute(
-                f"SELECT {key}, {_json_object(columns)} FROM ({sql}) ORDER BY {key}", params)
-            cursor.row_factory = None  # type: ignore[assignment]
-            rows = cursor.fetchall()
-        except sqlite3.OperationalError as exc:
-            raise StorageError(f"query failed: {exc}", reason="bad_query") from exc
-        limit = max(1, min(int(f.limit), MAX_LIMIT))
-        more = len(rows) > limit
-        rows = rows[:limit]
+        rows, more = _cut(self._read(f"SELECT {key}, {_json_object(columns)} FROM ({sql})"
+                                     f" ORDER BY {key}", params, tuples=True), f)
         return JsonPage([r[1] for r in rows], rows[-1][0] if more else None)
+
+    def _page_sql(self, table: str, f: Filters) -> tuple[str, list[Any]]:
+        """The SELECT of one page of ``table`` (with the full-text plan chosen for ``f``)."""
+        broad = table in ("events", "entities") and self.broad_search(table, f)
+        return select_sql(table, f, broad_search=broad, dedup_links=self.dedup_links)
 
     def broad_search(self, table: str, f: Filters) -> bool:
         """Whether ``f.search`` matches so many articles that one page of ``table`` is found
@@ -924,9 +921,13 @@ class Store:
         collect = n * rows / articles
         return walk < collect
 
-    def _read(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+    def _read(self, sql: str, params: Sequence[Any], *, tuples: bool = False) -> list[Any]:
+        """Every row of ``sql`` (``sqlite3.Row``, or plain tuples with ``tuples``)."""
         try:
-            return self.conn.execute(sql, params).fetchall()
+            cursor = self.conn.execute(sql, params)
+            if tuples:
+                cursor.row_factory = None  # type: ignore[assignment]
+            return cursor.fetchall()
         except sqlite3.OperationalError as exc:
             raise StorageError(f"query failed: {exc}", reason="bad_query") from exc
 
