@@ -9,7 +9,7 @@ from typing import IO, Any
 
 import click
 
-from .errors import EventdeskError
+from .errors import ConfigError, EventdeskError, StorageError
 from .nlp import DEFAULT_MODEL
 
 SAMPLE = Path(__file__).parent / "data" / "sample" / "cgtn-2020-10-09-karabakh-talks.txt"
@@ -20,7 +20,6 @@ EXIT_CONFIG = 3
 def fail(error: EventdeskError) -> None:
     """Print ``eventdesk: error [reason]: message`` on stderr and exit with a stable code."""
     click.echo(f"eventdesk: error [{error.reason}]: {error.message}", err=True)
-    from .errors import ConfigError, StorageError
     code = EXIT_CONFIG if isinstance(error, (ConfigError, StorageError)) else EXIT_INPUT
     sys.exit(code)
 

