@@ -1,4 +1,4 @@
-"""spaCy loading and batching: the only module that loads a spaCy pipeline."""
+"""spaCy loading: the only module that loads a spaCy pipeline (batching is in pipeline.py)."""
 from __future__ import annotations
 
 import functools
